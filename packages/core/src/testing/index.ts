@@ -1,0 +1,8 @@
+/**
+ * `@sluice/core/testing`: what adapter authors test with. Imports vitest (an optional peer
+ * dependency of @sluice/core); the main entry never does.
+ */
+export { describeTrafficRouter, desiredTraffic, conformanceTarget } from './describe-traffic-router.ts'
+export type { ConformanceSetup } from './describe-traffic-router.ts'
+export { createMemoryKube } from '../kube/memory-kube.ts'
+export type { MemoryKube } from '../kube/memory-kube.ts'

@@ -1,0 +1,88 @@
+// Enforces the dependency direction of the monorepo (docs/architecture.md):
+//
+//   apps/*  ──►  packages/<adapter>  ──►  packages/core
+//
+// - @sluice/core imports no other workspace package, no Kubernetes client and
+//   nothing from apps/ (and, outside its testing entry, no test framework);
+// - an adapter imports @sluice/core and nothing from another adapter;
+// - no source file reaches into another package by a relative path.
+import path from 'node:path'
+
+const repoRoot = path.resolve(import.meta.dirname, '../..')
+
+/** Returns `packages/core`, `apps/cli`, ... for a file of the workspace, or undefined. */
+function packageRootOf(file) {
+  const relative = path.relative(repoRoot, file).split(path.sep)
+  if (relative.length < 2 || !['packages', 'apps', 'tools', 'bench'].includes(relative[0])) return undefined
+  return relative[0] === 'bench' ? 'bench' : `${relative[0]}/${relative[1]}`
+}
+
+/** @type {import('eslint').Rule.RuleModule} */
+const noCrossPackageRelativeImports = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'A relative import must stay inside its own workspace package.' },
+    schema: [],
+    messages: {
+      escapes:
+        "'{{source}}' leaves {{pkg}}: import the other package by its name (and check that the dependency direction allows it).",
+    },
+  },
+  create(context) {
+    const file = context.filename
+    const pkg = packageRootOf(file)
+    if (!pkg) return {}
+    const pkgDir = path.join(repoRoot, pkg)
+    function check(node) {
+      const source = node.source && node.source.value
+      if (typeof source !== 'string' || !source.startsWith('.')) return
+      const target = path.resolve(path.dirname(file), source)
+      if (target !== pkgDir && !target.startsWith(pkgDir + path.sep)) {
+        context.report({ node: node.source, messageId: 'escapes', data: { source, pkg } })
+      }
+    }
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check }
+  },
+}
+
+export const boundariesPlugin = { rules: { 'no-cross-package-relative-imports': noCrossPackageRelativeImports } }
+
+const kubeClients = ['@kubernetes/*', 'kubernetes-*']
+const io = ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:dgram', 'node:dns']
+const adapters = ['istio', 'nginx', 'alb', 'smi', 'ambassador']
+
+/** `no-restricted-imports` settings per layer. */
+export const layerRules = {
+  core: {
+    patterns: [
+      { group: ['@sluice/*'], message: '@sluice/core is the innermost layer: it imports no other workspace package.' },
+      { group: kubeClients, message: '@sluice/core is pure: no Kubernetes client (adapters get a KubeApi in their deps).' },
+      { group: io, message: '@sluice/core does no I/O: pass data and time in.' },
+      { group: ['vitest', 'fast-check'], message: 'Only src/testing (the ./testing entry) and tests may import test tools.' },
+    ],
+  },
+  coreTesting: {
+    patterns: [
+      { group: ['@sluice/*'], message: '@sluice/core is the innermost layer: it imports no other workspace package.' },
+      { group: kubeClients, message: '@sluice/core is pure: no Kubernetes client.' },
+    ],
+  },
+  adapter: (name) => ({
+    patterns: [
+      {
+        group: ['@sluice/*', '!@sluice/core', '!@sluice/core/testing'],
+        message: `An adapter depends on @sluice/core only; @sluice/${name} must not import other adapters, the runtime or the apps.`,
+      },
+      { group: kubeClients, message: 'Adapters talk to the API through the KubeApi they are given, never a client of their own.' },
+    ],
+  }),
+  kube: {
+    patterns: [
+      {
+        group: ['@sluice/*', '!@sluice/core', '!@sluice/core/testing'],
+        message: '@sluice/kube is a generic controller runtime: it may use @sluice/core types, never an adapter or an app.',
+      },
+    ],
+  },
+  adapters,
+}
