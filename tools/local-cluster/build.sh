@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Builds the local control plane (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubectl, kwok) from the pinned Go modules in ./go and caches
+# the binaries outside the repository, one directory per component, version
+# and go.sum hash. Rebuilds only what is missing.
+#
+#   bash tools/local-cluster/build.sh      # progress on stderr, bin dir on stdout
+#
+# The last line of stdout is a directory holding all six binaries (symlinks
+# into the per-component cache directories).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=go/versions.env
+. "$here/go/versions.env"
+
+cache_root="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/bin"
+mkdir -p "$cache_root"
+
+export GOTOOLCHAIN=local CGO_ENABLED=0
+# -mod=readonly: the committed go.mod/go.sum must be complete; never edit them here.
+export GOFLAGS="-mod=readonly -buildvcs=false"
+
+log() { printf '[cluster:build] %s\n' "$*" >&2; }
+
+if ! command -v go >/dev/null 2>&1; then
+  log "go is not on PATH; install Go $(sed -n 's/^go //p' "$here/go/k8s/go.mod") or newer"
+  exit 1
+fi
+
+# Changing this string invalidates every cached binary (bump it when the
+# build flags below change).
+recipe="r1"
+
+# Short content hash of a wrapper module plus the recipe.
+module_hash() {
+  cat "$1/go.mod" "$1/go.sum" | { cat; printf '%s' "$recipe"; } | sha256sum | cut -c1-12
+}
+
+fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# build_component NAME MODULE_DIR VERSION LDFLAGS PKG=BIN...
+# Compiles into a temporary directory and renames it into place, so an
+# interrupted build never leaves a half-filled cache entry.
+build_component() {
+  local name="$1" dir="$2" version="$3" ldflags="$4"
+  shift 4
+  local dest; dest="$cache_root/$name-$version-$(module_hash "$dir")"
+  local missing=0 spec
+  for spec in "$@"; do [ -x "$dest/${spec#*=}" ] || missing=1; done
+  if [ "$missing" = 0 ]; then
+    log "$name $version: cached in $dest"
+    built_dir="$dest"
+    return 0
+  fi
+
+  # Two concurrent builds (say, a test run and `pnpm cluster:up`) must not
+  # race on the same entry: the second one waits and then finds it built.
+  exec {lock_fd}>"$dest.lock"
+  if ! flock -n "$lock_fd"; then
+    log "$name: another build holds $dest.lock, waiting for it"
+    flock "$lock_fd"
+  fi
+  missing=0
+  for spec in "$@"; do [ -x "$dest/${spec#*=}" ] || missing=1; done
+  if [ "$missing" = 0 ]; then
+    exec {lock_fd}>&-
+    built_dir="$dest"
+    return 0
+  fi
+
+  local pkgs=() out
+  for spec in "$@"; do pkgs+=("${spec%%=*}"); done
+  out="$dest.tmp.$$"
+  rm -rf "$out"; mkdir -p "$out"
+  local logf="$dest.build.log"
+  local total
+  total=$(cd "$dir" && go list -deps "${pkgs[@]}" 2>/dev/null | wc -l) || total="?"
+  log "$name $version: building ${#pkgs[@]} command(s), up to $total packages to compile (full log: $logf)"
+
+  local start=$SECONDS rc=0
+  # `go build -v` prints each package as it is compiled; count them for a
+  # progress line every 20 packages or 30 seconds, whichever comes first.
+  # One `go build` for all commands whose binary is named after the package
+  # (lets compiling and linking overlap); a separate one for a renamed binary.
+  local same=1
+  for spec in "$@"; do [ "${spec#*=}" = "$(basename "${spec%%=*}")" ] || same=0; done
+  set +e
+  (
+    cd "$dir"
+    if [ "$same" = 1 ]; then
+      exec go build -v -trimpath -ldflags "$ldflags" -o "$out/" "${pkgs[@]}"
+    fi
+    for spec in "$@"; do
+      go build -v -trimpath -ldflags "$ldflags" -o "$out/${spec#*=}" "${spec%%=*}" || exit $?
+    done
+  ) 2>&1 | tee "$logf" | {
+    n=0 last_t=$SECONDS last_n=0
+    while IFS= read -r line; do
+      case "$line" in
+        *" "*|"") ;;              # compiler messages, not package paths
+        *) n=$((n + 1)) ;;
+      esac
+      if [ $((n - last_n)) -ge 20 ] || [ $((SECONDS - last_t)) -ge 30 ]; then
+        log "$name: $n/$total packages compiled, $(fmt_secs $((SECONDS - start))) elapsed"
+        last_n=$n last_t=$SECONDS
+      fi
+    done
+  }
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" != 0 ]; then
+    log "$name: go build failed (exit $rc); last lines of $logf:"
+    tail -n 30 "$logf" >&2
+    rm -rf "$out"
+    exec {lock_fd}>&-
+    return "$rc"
+  fi
+  rm -rf "$dest"
+  mv "$out" "$dest"
+  exec {lock_fd}>&-
+  log "$name $version: built in $(fmt_secs $((SECONDS - start))) -> $dest"
+  built_dir="$dest"
+}
+
+# Version stamping: the same variables upstream's hack/lib/version.sh sets.
+# gitVersion must equal the module version, the binaries derive their
+# emulation version and feature-gate defaults from it.
+k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
+k8s_date=$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' \
+  "$(cd "$here/go/k8s" && go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$KUBERNETES_VERSION.info" 2>/dev/null || true)
+k8s_ldflags="-s -w"
+for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$k8s_minor"
+  k8s_ldflags+=" -X $p.gitTreeState=clean -X $p.gitCommit=module-proxy"
+  k8s_ldflags+=" -X $p.buildDate=${k8s_date:-1970-01-01T00:00:00Z}"
+done
+
+total_start=$SECONDS
+build_component kubernetes "$here/go/k8s" "$KUBERNETES_VERSION" "$k8s_ldflags" \
+  k8s.io/kubernetes/cmd/kube-apiserver=kube-apiserver \
+  k8s.io/kubernetes/cmd/kube-controller-manager=kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler=kube-scheduler \
+  k8s.io/kubernetes/cmd/kubectl=kubectl
+k8s_dir="$built_dir"
+# The server binary's package is the module root; `go build` would name it "server".
+build_component etcd "$here/go/etcd" "$ETCD_VERSION" "-s -w" go.etcd.io/etcd/server/v3=etcd
+etcd_dir="$built_dir"
+build_component kwok "$here/go/kwok" "$KWOK_VERSION" "-s -w" sigs.k8s.io/kwok/cmd/kwok=kwok
+kwok_dir="$built_dir"
+
+# One directory with all binaries, named after the three entries it points to.
+set_hash=$(printf '%s\n' "$k8s_dir" "$etcd_dir" "$kwok_dir" | sha256sum | cut -c1-12)
+bin_dir="$cache_root/set-$KUBERNETES_VERSION-$set_hash"
+if [ ! -d "$bin_dir" ]; then
+  tmp="$bin_dir.tmp.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do ln -s "$k8s_dir/$b" "$tmp/$b"; done
+  ln -s "$etcd_dir/etcd" "$tmp/etcd"
+  ln -s "$kwok_dir/kwok" "$tmp/kwok"
+  mv "$tmp" "$bin_dir" 2>/dev/null || rm -rf "$tmp"   # a concurrent run may have won
+fi
+if [ $((SECONDS - total_start)) -gt 5 ]; then
+  log "all components ready after $(fmt_secs $((SECONDS - total_start)))"
+fi
+echo "$bin_dir"
