@@ -1,0 +1,7 @@
+/**
+ * @sluice/istio: the Istio traffic router of Sluice. Shifts canary traffic through VirtualService
+ * route weights, by Service (host-level) or by DestinationRule subset (subset-level), and manages
+ * header and mirror routes. See README.md.
+ */
+export { createIstioRouter, istioCapabilities } from './istio-router.ts'
+export type { IstioRouterConfig, IstioRouterOptions } from './istio-router.ts'
