@@ -49,3 +49,25 @@ export type {
 
 export type { FieldError, FieldErrorKind } from './validation/field-error.ts'
 export { fieldError, formatFieldError } from './validation/field-error.ts'
+
+export { planRollout, summarizeActions, statusChanged } from './rollout/plan.ts'
+export type { PlanOptions } from './rollout/plan.ts'
+export type { RolloutAction, RolloutEvent, RolloutPlan } from './rollout/actions.ts'
+export type { ObservedRollout, ObservedReplicaSet, ObservedService, ObservedPod, ObservedWeightVerification } from './rollout/observed.ts'
+export { podTemplateHash, stepsHash } from './rollout/hash.ts'
+export { parseDuration } from './rollout/duration.ts'
+export { buildReplicaSet, findReplicaSetFor, runsTemplate, replicaSetName } from './rollout/replica-sets.ts'
+export { currentStep, setWeightAt, canaryScaleAt, describeStep, managedRoutesAt } from './rollout/steps.ts'
+export { getCondition } from './rollout/conditions.ts'
+
+export { splitBasicCanary, basicCanaryReplicas, trafficRoutedReplicas, podsForWeight, isCanaryProgressMet } from './replicas/canary-replicas.ts'
+export type { ReplicaSplit, ReplicaCounts, BasicCanaryInput, TrafficRoutedInput } from './replicas/canary-replicas.ts'
+export { resolveSurgeAndUnavailable, resolveIntOrPercent } from './replicas/surge.ts'
+export { abortWeight, gradualAbortWeight } from './traffic/abort-weight.ts'
+
+export { validateRollout, configuredRouters, selectorMatches } from './validation/validate-rollout.ts'
+export type { ValidateOptions } from './validation/validate-rollout.ts'
+export { validateServiceReferences } from './validation/validate-references.ts'
+
+export { simulateRollout, SimulationError } from './simulation/simulate-rollout.ts'
+export type { SimulationInput, SimulationResult, SimulatedState, SimulatedPass } from './simulation/simulate-rollout.ts'

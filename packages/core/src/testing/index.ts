@@ -6,3 +6,5 @@ export { describeTrafficRouter, desiredTraffic, conformanceTarget } from './desc
 export type { ConformanceSetup } from './describe-traffic-router.ts'
 export { createMemoryKube } from '../kube/memory-kube.ts'
 export type { MemoryKube } from '../kube/memory-kube.ts'
+export { createConfigMapRouter, configMapRouterCapabilities } from './config-map-router.ts'
+export type { ConfigMapRouterConfig } from './config-map-router.ts'

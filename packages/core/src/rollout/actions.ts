@@ -1,0 +1,39 @@
+/**
+ * What `planRollout` asks the application to do, in the order it must be done: Services first,
+ * then traffic, then ReplicaSets; the new status is written last, and only if every action succeeded.
+ */
+import type { KubeObject } from '../kube/types.ts'
+import type { DesiredTraffic } from '../traffic/traffic-router.ts'
+import type { RolloutStatus } from './types.ts'
+
+export type RolloutAction =
+  /** Create the ReplicaSet of the current template (0 replicas, owned by the Rollout). */
+  | { type: 'createReplicaSet'; replicaSet: KubeObject }
+  /** Set spec.replicas of a ReplicaSet (and its desired-replicas annotation to `rolloutReplicas`). */
+  | { type: 'scaleReplicaSet'; name: string; from: number; replicas: number; rolloutReplicas: number }
+  /** Set (RFC 3339 time) or remove (null) the scale-down-deadline annotation of a ReplicaSet. */
+  | { type: 'setScaleDownDeadline'; name: string; deadline: string | null }
+  /** Point a Service's selector at a ReplicaSet's pods (and mark the Service as managed by the Rollout). */
+  | { type: 'switchService'; service: string; from: string | undefined; podTemplateHash: string }
+  /** Make every configured traffic router carry this. */
+  | { type: 'setTraffic'; desired: DesiredTraffic }
+  /** Evict a pod created before `spec.restartAt` (Eviction API, so disruption budgets hold). */
+  | { type: 'evictPod'; name: string }
+
+export interface RolloutEvent {
+  type: 'Normal' | 'Warning'
+  /** CamelCase reason, e.g. `RolloutStepCompleted`. */
+  reason: string
+  message: string
+}
+
+export interface RolloutPlan {
+  /** To be carried out in order; stop at the first failure and do not write the status. */
+  actions: RolloutAction[]
+  /** The complete new status (write it if it differs from the one read). */
+  status: RolloutStatus
+  /** Events for the transitions this plan makes. */
+  events: RolloutEvent[]
+  /** Look again after this long even if nothing changes (pauses, deadlines, verification). */
+  requeueAfterMs?: number
+}
