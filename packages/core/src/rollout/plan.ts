@@ -700,7 +700,7 @@ function planOlderReplicaSets(pass: Pass): void {
     // pod ratio is the traffic split.
     const all = pass.observed.replicaSets
     const available = all.reduce((n, rs) => n + rs.availableReplicas, 0)
-    let budget = available - (pass.replicas - pass.maxUnavailable)
+    const budget = available - (pass.replicas - pass.maxUnavailable)
     for (const rs of older) {
       if (referenced.has(rs.podTemplateHash)) continue
       const unavailable = rs.replicas - rs.availableReplicas
