@@ -165,7 +165,7 @@ export function selectRoutes(
     for (const name of selection.routes) {
       const index = http.findIndex((route) => route.name === name)
       if (index === -1) problems.push(`has no HTTP route "${name}" (named in routes)`)
-      else if (managed.has(name)) problems.push(`HTTP route "${name}" is listed in both routes and managedRoutes; Sluice would delete a managed route`)
+      else if (managed.has(name)) problems.push(`has HTTP route "${name}" named in both routes and managedRoutes (managed routes are created and deleted by Sluice)`)
       else if (!selected.http.includes(index)) selected.http.push(index)
     }
   } else if (http.length > 0) {
