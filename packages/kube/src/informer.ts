@@ -1,0 +1,383 @@
+/**
+ * `Informer`: keeps a local copy of one kind (in one namespace or all) in step with the API server,
+ * and tells handlers what changed.
+ *
+ * It lists (paged), then watches from the list's resourceVersion with bookmarks. A watch the server
+ * ends (its `timeoutSeconds`) is reopened from the last resourceVersion seen. A 410 Gone or "too old
+ * resource version" leads to a fresh list, whose differences to the store are delivered as adds,
+ * updates and deletes. A watch that stays silent (no event, no bookmark) for `silenceTimeoutMs` is
+ * closed and reopened by a watchdog. Other failures are retried with jittered exponential backoff.
+ */
+import type { KubeObject } from '@sluice/core'
+import { isResourceExpired } from './api-error.ts'
+import { exponentialDelay, jitter } from './backoff.ts'
+import type { ExponentialBackoffOptions } from './backoff.ts'
+import { sleep, systemClock } from './clock.ts'
+import type { Clock, TimerHandle } from './clock.ts'
+import type { CacheableInformer } from './informer-cache.ts'
+import type { KindRef, ListPage, ListPageOptions } from './kube-api.ts'
+import { errorFields, silentLogger } from './logger.ts'
+import type { Logger } from './logger.ts'
+import { objectKey } from './object-key.ts'
+import { ObjectStore } from './object-store.ts'
+import type { IndexFunction, StoreReader } from './object-store.ts'
+import type { WatchEvent, WatchHandle, WatchOptions } from './watch.ts'
+
+/** The two calls an informer makes; `createKubeApi(...)` provides both. */
+export interface ListWatchSource {
+  listPage<T extends KubeObject>(ref: KindRef, options?: ListPageOptions): Promise<ListPage<T>>
+  watch<T extends KubeObject>(ref: KindRef, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<WatchHandle>
+}
+
+export interface InformerOptions<T extends KubeObject> {
+  apiVersion: string
+  kind: string
+  /** Watch one namespace; omitted: all namespaces (or a cluster-scoped kind). */
+  namespace?: string
+  labelSelector?: string
+  fieldSelector?: string
+  /** Extra store indexes by name (namespace, controller uid and label indexes are built in). */
+  indexers?: Readonly<Record<string, IndexFunction<T>>>
+  /** List page size. Default 500. */
+  pageSize?: number
+  /** Server-side watch timeout; each watch asks for a random value in [this, 2·this). Default 300 s. */
+  watchTimeoutSeconds?: number
+  /** Reopen a watch that delivered no event or bookmark for this long. Default 5 min. */
+  silenceTimeoutMs?: number
+  /** Backoff between failed lists/watches. Default 800 ms doubling to 30 s (client-go's reflector). */
+  backoff?: ExponentialBackoffOptions
+  clock?: Clock
+  logger?: Logger
+  /** Random numbers in [0, 1) for jitter. Default Math.random. */
+  random?: () => number
+}
+
+/** Counters for metrics and tests. */
+export interface InformerStats {
+  /** Completed lists (the first one and every relist). */
+  lists: number
+  /** Watch requests opened. */
+  watches: number
+  /** Watches reopened from a known resourceVersion (after the server closed one, an error or the watchdog). */
+  watchRestarts: number
+  /** 410 Gone / "too old resource version" answers, each followed by a relist. */
+  expired: number
+  /** Watches closed by the watchdog for silence. */
+  silentWatches: number
+  /** Failed lists and watches other than 410 (retried with backoff). */
+  errors: number
+  /** ADDED/MODIFIED/DELETED events applied. */
+  events: number
+  bookmarks: number
+}
+
+export type AddHandler<T> = (object: T) => void
+export type UpdateHandler<T> = (previous: T, current: T) => void
+export type DeleteHandler<T> = (lastKnown: T) => void
+
+/** A watch that ends this soon without delivering anything counts as a failure (no hot loop). */
+const SHORTEST_HEALTHY_WATCH_MS = 1_000
+
+export class Informer<T extends KubeObject> implements CacheableInformer {
+  readonly apiVersion: string
+  readonly kind: string
+  readonly namespace: string | undefined
+  readonly isFiltered: boolean
+  readonly stats: InformerStats = { lists: 0, watches: 0, watchRestarts: 0, expired: 0, silentWatches: 0, errors: 0, events: 0, bookmarks: 0 }
+
+  readonly #source: ListWatchSource
+  readonly #options: InformerOptions<T>
+  readonly #clock: Clock
+  readonly #logger: Logger
+  readonly #random: () => number
+  readonly #store: ObjectStore<T>
+  readonly #onAdd = new Set<AddHandler<T>>()
+  readonly #onUpdate = new Set<UpdateHandler<T>>()
+  readonly #onDelete = new Set<DeleteHandler<T>>()
+  #synced = false
+  #syncWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
+  #resourceVersion = ''
+  #stop: AbortController | undefined
+  #loop: Promise<void> | undefined
+  #watch: WatchHandle | undefined
+  #restartFrom: string | undefined
+
+  constructor(source: ListWatchSource, options: InformerOptions<T>) {
+    this.#source = source
+    this.#options = options
+    this.apiVersion = options.apiVersion
+    this.kind = options.kind
+    this.namespace = options.namespace
+    this.isFiltered = Boolean(options.labelSelector || options.fieldSelector)
+    this.#clock = options.clock ?? systemClock
+    this.#logger = options.logger ?? silentLogger
+    this.#random = options.random ?? Math.random
+    this.#store = new ObjectStore<T>(options.indexers)
+  }
+
+  /** The local copy. Objects in it are shared: never mutate them (clone first). */
+  get store(): StoreReader<T> {
+    return this.#store
+  }
+
+  /** The resourceVersion the informer is up to date with ('' before the first list). */
+  get resourceVersion(): string {
+    return this.#resourceVersion
+  }
+
+  /** Called for each object that appears (at the first list, later lists, or by a watch event). Returns an unsubscribe function. */
+  onAdd(handler: AddHandler<T>): () => void {
+    this.#onAdd.add(handler)
+    return () => this.#onAdd.delete(handler)
+  }
+
+  /** Called with the stored and the new version when an object changes. */
+  onUpdate(handler: UpdateHandler<T>): () => void {
+    this.#onUpdate.add(handler)
+    return () => this.#onUpdate.delete(handler)
+  }
+
+  /** Called with the last known version when an object is deleted, including deletions only noticed at a relist. */
+  onDelete(handler: DeleteHandler<T>): () => void {
+    this.#onDelete.add(handler)
+    return () => this.#onDelete.delete(handler)
+  }
+
+  /** True once the first list has been stored and its handlers called. */
+  hasSynced(): boolean {
+    return this.#synced
+  }
+
+  /** Resolves once synced; rejects when `signal` aborts or the informer is stopped first. */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.#synced) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason)
+        return
+      }
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        },
+        reject: (e: unknown) => {
+          signal?.removeEventListener('abort', onAbort)
+          reject(e)
+        },
+      }
+      const onAbort = () => {
+        this.#syncWaiters = this.#syncWaiters.filter((w) => w !== waiter)
+        reject(signal?.reason)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#syncWaiters.push(waiter)
+    })
+  }
+
+  /** Starts listing and watching in the background. Calling it again while running does nothing. */
+  start(): void {
+    if (this.#loop) return
+    const stop = new AbortController()
+    this.#stop = stop
+    this.#loop = this.#run(stop.signal).finally(() => {
+      this.#loop = undefined
+    })
+  }
+
+  /** Stops watching and waits for the loop to end. The store keeps its content; handlers are not called any more. */
+  async stop(): Promise<void> {
+    this.#stop?.abort(new Error(`[kube] informer of ${this.kind} stopped`))
+    this.#watch?.abort()
+    for (const waiter of this.#syncWaiters.splice(0)) waiter.reject(new Error(`[kube] informer of ${this.kind} stopped before it synced`))
+    await this.#loop
+  }
+
+  /**
+   * Closes the current watch and opens a new one, from `resourceVersion` when given (else from the
+   * last one seen). For tests and diagnostics: an ancient version forces the 410 → relist path.
+   */
+  restartWatch(options: { resourceVersion?: string } = {}): void {
+    this.#restartFrom = options.resourceVersion
+    this.#watch?.abort()
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    let needList = true
+    let failures = 0
+    let expiredInARow = 0
+    let firstWatchAfterList = true
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          await this.#list(signal)
+          needList = false
+          firstWatchAfterList = true
+          failures = 0
+        }
+        if (signal.aborted) break
+        if (!firstWatchAfterList) this.stats.watchRestarts += 1
+        firstWatchAfterList = false
+        const healthy = await this.#watchOnce(signal)
+        if (healthy) {
+          failures = 0
+          expiredInARow = 0
+        } else {
+          failures += 1
+          await this.#backoff(failures, signal)
+        }
+      } catch (error) {
+        if (signal.aborted) break
+        if (isResourceExpired(error)) {
+          this.stats.expired += 1
+          expiredInARow += 1
+          needList = true
+          this.#logger.info({ kind: this.kind, namespace: this.namespace, resourceVersion: this.#resourceVersion, ...errorFields(error) }, 'resourceVersion expired; relisting')
+          // A relist that expires again at once (a compaction race) waits before trying again.
+          if (expiredInARow > 1) await this.#backoff(expiredInARow - 1, signal)
+          continue
+        }
+        this.stats.errors += 1
+        failures += 1
+        this.#logger.warn({ kind: this.kind, namespace: this.namespace, failures, ...errorFields(error) }, needList ? 'list failed; retrying' : 'watch failed; reconnecting')
+        await this.#backoff(failures, signal)
+      }
+    }
+  }
+
+  async #backoff(failures: number, signal: AbortSignal): Promise<void> {
+    const delay = jitter(exponentialDelay(failures, this.#options.backoff ?? { baseMs: 800, maxMs: 30_000 }), 0.25, this.#random)
+    await sleep(this.#clock, delay, signal).catch(() => {})
+  }
+
+  #ref(): KindRef {
+    const ref: KindRef = { apiVersion: this.apiVersion, kind: this.kind }
+    if (this.namespace) ref.namespace = this.namespace
+    return ref
+  }
+
+  async #list(signal: AbortSignal): Promise<void> {
+    const items: T[] = []
+    let token: string | undefined
+    let resourceVersion = ''
+    do {
+      const page: ListPage<T> = await this.#source.listPage<T>(this.#ref(), {
+        limit: this.#options.pageSize ?? 500,
+        ...(this.#options.labelSelector ? { labelSelector: this.#options.labelSelector } : {}),
+        ...(this.#options.fieldSelector ? { fieldSelector: this.#options.fieldSelector } : {}),
+        ...(token ? { continue: token } : {}),
+        signal,
+      })
+      if (signal.aborted) return
+      items.push(...page.items)
+      resourceVersion = page.resourceVersion || resourceVersion
+      token = page.continue
+    } while (token)
+    this.stats.lists += 1
+    this.#replace(items, resourceVersion)
+    if (!this.#synced) {
+      this.#synced = true
+      for (const waiter of this.#syncWaiters.splice(0)) waiter.resolve()
+    }
+  }
+
+  /** Stores a fresh list and delivers its differences to the previous content. */
+  #replace(items: readonly T[], resourceVersion: string): void {
+    const previous = new Map(this.#store.keys().map((k) => [k, this.#store.get(k)!]))
+    this.#store.replace(items)
+    this.#resourceVersion = resourceVersion
+    for (const object of items) {
+      const key = objectKey(object)
+      const old = previous.get(key)
+      previous.delete(key)
+      if (!old) this.#emitAdd(object)
+      else if (old.metadata.resourceVersion !== object.metadata.resourceVersion) this.#emitUpdate(old, object)
+    }
+    for (const gone of previous.values()) this.#emitDelete(gone)
+  }
+
+  /**
+   * Runs one watch to its end. Returns true when it was healthy (delivered something, or lasted long
+   * enough), false when it ended at once without a word; throws what ended it otherwise.
+   */
+  async #watchOnce(signal: AbortSignal): Promise<boolean> {
+    const from = this.#restartFrom ?? this.#resourceVersion
+    this.#restartFrom = undefined
+    const base = this.#options.watchTimeoutSeconds ?? 300
+    const timeoutSeconds = Math.floor(base * (1 + this.#random()))
+    const silenceMs = this.#options.silenceTimeoutMs ?? 300_000
+    const started = this.#clock.now()
+    let delivered = false
+    let silent = false
+    let watchdog: TimerHandle | undefined
+    const armWatchdog = () => {
+      if (watchdog !== undefined) this.#clock.clearTimeout(watchdog)
+      watchdog = this.#clock.setTimeout(() => {
+        silent = true
+        this.stats.silentWatches += 1
+        this.#logger.warn({ kind: this.kind, namespace: this.namespace, silenceMs }, 'watch silent for too long; reopening it')
+        this.#watch?.abort()
+      }, silenceMs)
+    }
+    this.stats.watches += 1
+    armWatchdog()
+    try {
+      const options: WatchOptions = { resourceVersion: from, timeoutSeconds, allowWatchBookmarks: true }
+      if (this.#options.labelSelector) options.labelSelector = this.#options.labelSelector
+      if (this.#options.fieldSelector) options.fieldSelector = this.#options.fieldSelector
+      const handle = await this.#source.watch<T>(this.#ref(), options, (event) => {
+        delivered = true
+        armWatchdog()
+        this.#apply(event)
+      })
+      this.#watch = handle
+      if (signal.aborted || silent) handle.abort()
+      const end = await handle.done
+      this.#logger.debug({ kind: this.kind, namespace: this.namespace, end, resourceVersion: this.#resourceVersion }, 'watch ended')
+      return delivered || silent || end === 'aborted' || this.#clock.now() - started >= SHORTEST_HEALTHY_WATCH_MS
+    } finally {
+      this.#watch = undefined
+      if (watchdog !== undefined) this.#clock.clearTimeout(watchdog)
+    }
+  }
+
+  #apply(event: WatchEvent<T>): void {
+    if (event.type === 'BOOKMARK') {
+      this.stats.bookmarks += 1
+      this.#resourceVersion = event.resourceVersion
+      return
+    }
+    this.stats.events += 1
+    const object = event.object
+    if (object.metadata.resourceVersion) this.#resourceVersion = object.metadata.resourceVersion
+    if (event.type === 'DELETED') {
+      const gone = this.#store.delete(objectKey(object))
+      if (gone) this.#emitDelete(object)
+      return
+    }
+    const previous = this.#store.upsert(object)
+    if (previous) this.#emitUpdate(previous, object)
+    else this.#emitAdd(object)
+  }
+
+  #emitAdd(object: T): void {
+    for (const handler of this.#onAdd) this.#call(() => handler(object), 'onAdd')
+  }
+
+  #emitUpdate(previous: T, current: T): void {
+    for (const handler of this.#onUpdate) this.#call(() => handler(previous, current), 'onUpdate')
+  }
+
+  #emitDelete(object: T): void {
+    for (const handler of this.#onDelete) this.#call(() => handler(object), 'onDelete')
+  }
+
+  #call(fn: () => void, which: string): void {
+    try {
+      fn()
+    } catch (error) {
+      // A handler's bug must not stop the informer: it is logged, and the next event is delivered.
+      this.#logger.error({ kind: this.kind, handler: which, ...errorFields(error) }, 'informer handler threw')
+    }
+  }
+}
