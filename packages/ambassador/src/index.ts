@@ -1,0 +1,8 @@
+/**
+ * @sluice/ambassador: the Sluice traffic router for Emissary-ingress (Ambassador) Mappings. Register
+ * `createAmbassadorRouter` under `ambassador`; `ambassadorCapabilities` lets tools validate steps
+ * without a cluster.
+ */
+export { createAmbassadorRouter, ambassadorCapabilities } from './ambassador-router.ts'
+export type { AmbassadorRouterOptions } from './ambassador-router.ts'
+export type { AmbassadorApiVersion } from './mapping.ts'
