@@ -1,0 +1,238 @@
+import { KubeApiError } from '@sluice/core'
+import type { KubeObject } from '@sluice/core'
+import { describe, expect, it } from 'vitest'
+import { Informer } from './index.ts'
+import type { KindRef, ListPage, ListPageOptions, ListWatchSource, WatchEnd, WatchEvent, WatchHandle, WatchOptions } from './index.ts'
+import { createManualClock } from './testing/manual-clock.ts'
+
+function cm(name: string, rv: string, data: Record<string, string> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'a', name, resourceVersion: rv }, data }
+}
+
+interface FakeWatch {
+  options: WatchOptions
+  emit(event: WatchEvent): void
+  close(): void
+  fail(error: unknown): void
+  aborted: boolean
+}
+
+/** A list/watch source the test scripts: lists answer from a queue, watches are driven by hand. */
+function scriptedSource() {
+  const lists: (ListPage<KubeObject> | Error)[] = []
+  const listCalls: ListPageOptions[] = []
+  const watches: FakeWatch[] = []
+  const source: ListWatchSource = {
+    async listPage<T extends KubeObject>(_ref: KindRef, options?: ListPageOptions): Promise<ListPage<T>> {
+      listCalls.push(options ?? {})
+      const next = lists.shift()
+      if (!next) throw new Error('no list scripted')
+      if (next instanceof Error) throw next
+      return next as ListPage<T>
+    },
+    async watch<T extends KubeObject>(_ref: KindRef, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<WatchHandle> {
+      let settle!: (end: WatchEnd) => void
+      let reject!: (error: unknown) => void
+      const done = new Promise<WatchEnd>((res, rej) => {
+        settle = res
+        reject = rej
+      })
+      const w: FakeWatch = {
+        options,
+        emit: (event) => onEvent(event as WatchEvent<T>),
+        close: () => settle('closed'),
+        fail: (error) => reject(error),
+        aborted: false,
+      }
+      watches.push(w)
+      return {
+        done,
+        abort: () => {
+          w.aborted = true
+          settle('aborted')
+        },
+      }
+    },
+  }
+  return { source, lists, listCalls, watches }
+}
+
+function setup(options: { silenceTimeoutMs?: number } = {}) {
+  const clock = createManualClock()
+  const s = scriptedSource()
+  const informer = new Informer<KubeObject>(s.source, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: 'a',
+    clock,
+    random: () => 0.5,
+    ...options,
+  })
+  const seen: string[] = []
+  informer.onAdd((o) => seen.push(`add ${o.metadata.name}@${o.metadata.resourceVersion}`))
+  informer.onUpdate((prev, cur) => seen.push(`update ${cur.metadata.name}@${prev.metadata.resourceVersion}->${cur.metadata.resourceVersion}`))
+  informer.onDelete((o) => seen.push(`delete ${o.metadata.name}@${o.metadata.resourceVersion}`))
+  return { clock, informer, seen, ...s }
+}
+
+describe('Informer', () => {
+  it('lists, reports every object as added, syncs, then watches from the list resourceVersion', async () => {
+    const { clock, informer, seen, lists, listCalls, watches } = setup()
+    lists.push({ items: [cm('x', '5')], resourceVersion: '7', continue: 'page-2' }, { items: [cm('y', '6')], resourceVersion: '7' })
+    expect(informer.hasSynced()).toBe(false)
+    informer.start()
+    await informer.waitForSync()
+    await clock.settle()
+    expect(informer.hasSynced()).toBe(true)
+    expect(seen).toEqual(['add x@5', 'add y@6'])
+    expect(listCalls.map((c) => c.continue)).toEqual([undefined, 'page-2'])
+    expect(informer.store.keys().sort()).toEqual(['a/x', 'a/y'])
+    expect(watches).toHaveLength(1)
+    expect(watches[0]!.options).toMatchObject({ resourceVersion: '7', allowWatchBookmarks: true, timeoutSeconds: 450 })
+    await informer.stop()
+    expect(watches[0]!.aborted).toBe(true)
+  })
+
+  it('applies watch events and bookmarks to the store and the handlers', async () => {
+    const { clock, informer, seen, lists, watches } = setup()
+    lists.push({ items: [cm('x', '5')], resourceVersion: '7' })
+    informer.start()
+    await clock.settle()
+    const w = watches[0]!
+    w.emit({ type: 'ADDED', object: cm('y', '8') })
+    w.emit({ type: 'MODIFIED', object: cm('x', '9', { k: 'v' }) })
+    w.emit({ type: 'DELETED', object: cm('y', '10') })
+    w.emit({ type: 'DELETED', object: cm('never-seen', '11') }) // not in the store: no handler call
+    w.emit({ type: 'BOOKMARK', resourceVersion: '12' })
+    expect(seen).toEqual(['add x@5', 'add y@8', 'update x@5->9', 'delete y@10'])
+    expect(informer.store.get('a/x')?.data).toEqual({ k: 'v' })
+    expect(informer.resourceVersion).toBe('12')
+    expect(informer.stats).toMatchObject({ lists: 1, watches: 1, events: 4, bookmarks: 1 })
+    await informer.stop()
+  })
+
+  it('reopens a watch the server closed from the last resourceVersion, without listing again', async () => {
+    const { clock, informer, lists, watches } = setup()
+    lists.push({ items: [], resourceVersion: '7' })
+    informer.start()
+    await clock.settle()
+    watches[0]!.emit({ type: 'BOOKMARK', resourceVersion: '20' })
+    watches[0]!.close()
+    await clock.settle()
+    expect(watches).toHaveLength(2)
+    expect(watches[1]!.options.resourceVersion).toBe('20')
+    expect(informer.stats).toMatchObject({ lists: 1, watches: 2, watchRestarts: 1, expired: 0 })
+    await informer.stop()
+  })
+
+  it('relists on 410 Gone and delivers what changed meanwhile, deletions included', async () => {
+    const { clock, informer, seen, lists, watches } = setup()
+    lists.push({ items: [cm('keep', '1'), cm('change', '2'), cm('gone', '3')], resourceVersion: '3' })
+    informer.start()
+    await clock.settle()
+    seen.length = 0
+    lists.push({ items: [cm('keep', '1'), cm('change', '40'), cm('new', '41')], resourceVersion: '42' })
+    watches[0]!.fail(new KubeApiError(410, 'Expired', 'too old resource version: 3 (40)'))
+    await clock.settle()
+    expect(seen).toEqual(['update change@2->40', 'add new@41', 'delete gone@3'])
+    expect(informer.stats).toMatchObject({ lists: 2, expired: 1, errors: 0 })
+    expect(watches).toHaveLength(2)
+    expect(watches[1]!.options.resourceVersion).toBe('42')
+    await informer.stop()
+  })
+
+  it('closes a silent watch after the silence timeout and reopens it', async () => {
+    const { clock, informer, lists, watches } = setup({ silenceTimeoutMs: 60_000 })
+    lists.push({ items: [], resourceVersion: '7' })
+    informer.start()
+    await clock.settle()
+    await clock.advance(59_000)
+    watches[0]!.emit({ type: 'BOOKMARK', resourceVersion: '8' }) // activity re-arms the watchdog
+    await clock.advance(59_000)
+    expect(watches).toHaveLength(1)
+    await clock.advance(1_000)
+    expect(watches[0]!.aborted).toBe(true)
+    expect(watches).toHaveLength(2)
+    expect(watches[1]!.options.resourceVersion).toBe('8')
+    expect(informer.stats).toMatchObject({ silentWatches: 1, watchRestarts: 1, lists: 1 })
+    await informer.stop()
+  })
+
+  it('retries failed lists with growing backoff', async () => {
+    const { clock, informer, lists, listCalls } = setup()
+    lists.push(new Error('connect ECONNREFUSED'), new Error('connect ECONNREFUSED'), { items: [], resourceVersion: '1' })
+    informer.start()
+    await clock.settle()
+    expect(listCalls).toHaveLength(1)
+    // random 0.5 with jitter 0.25: 800 ms · 0.875 = 700 ms, then 1600 · 0.875 = 1400 ms
+    await clock.advance(699)
+    expect(listCalls).toHaveLength(1)
+    await clock.advance(1)
+    expect(listCalls).toHaveLength(2)
+    await clock.advance(1_399)
+    expect(informer.hasSynced()).toBe(false)
+    await clock.advance(1)
+    expect(informer.hasSynced()).toBe(true)
+    expect(informer.stats.errors).toBe(2)
+    await informer.stop()
+  })
+
+  it('reconnects a failed watch with backoff from where it was, and a watch that ends at once counts as failed', async () => {
+    const { clock, informer, lists, watches } = setup()
+    lists.push({ items: [], resourceVersion: '7' })
+    informer.start()
+    await clock.settle()
+    watches[0]!.fail(new Error('socket hang up'))
+    await clock.settle()
+    expect(watches).toHaveLength(1)
+    await clock.advance(700)
+    expect(watches).toHaveLength(2)
+    watches[1]!.close() // closed at once, nothing delivered: backoff instead of a hot loop
+    await clock.settle()
+    expect(watches).toHaveLength(2)
+    await clock.advance(1_400)
+    expect(watches).toHaveLength(3)
+    expect(watches[2]!.options.resourceVersion).toBe('7')
+    expect(informer.stats).toMatchObject({ lists: 1, errors: 1 })
+    await informer.stop()
+  })
+
+  it('restartWatch from an old resourceVersion leads through 410 to a relist', async () => {
+    const { clock, informer, lists, watches } = setup()
+    lists.push({ items: [], resourceVersion: '7' }, { items: [], resourceVersion: '9' })
+    informer.start()
+    await clock.settle()
+    informer.restartWatch({ resourceVersion: '1' })
+    await clock.settle()
+    expect(watches[1]!.options.resourceVersion).toBe('1')
+    watches[1]!.fail(new KubeApiError(410, 'Expired', 'too old resource version: 1 (9)'))
+    await clock.settle()
+    expect(watches[2]!.options.resourceVersion).toBe('9')
+    expect(informer.stats).toMatchObject({ lists: 2, expired: 1 })
+    await informer.stop()
+  })
+
+  it('keeps going when a handler throws', async () => {
+    const { clock, informer, lists, watches } = setup()
+    informer.onAdd(() => {
+      throw new Error('handler bug')
+    })
+    lists.push({ items: [cm('x', '1')], resourceVersion: '1' })
+    informer.start()
+    await clock.settle()
+    watches[0]!.emit({ type: 'ADDED', object: cm('y', '2') })
+    expect(informer.store.keys().sort()).toEqual(['a/x', 'a/y'])
+    await informer.stop()
+  })
+
+  it('rejects waitForSync when stopped before syncing, or when the signal aborts', async () => {
+    const { informer, lists } = setup()
+    lists.push(new Error('down'))
+    informer.start()
+    const waiting = informer.waitForSync()
+    const aborted = informer.waitForSync(AbortSignal.abort(new Error('gave up')))
+    await expect(aborted).rejects.toThrow('gave up')
+    await informer.stop()
+    await expect(waiting).rejects.toThrow(/stopped before it synced/)
+  })
+})
