@@ -1,0 +1,46 @@
+/**
+ * Everything a command needs from the process, handed in by `main.ts` (the only file that reads
+ * `process.argv`, `process.env` and the standard streams), so tests run commands in memory.
+ */
+export interface CliContext {
+  /** Writes to standard output: the command's result and nothing else. */
+  stdout(text: string): void
+  /** Writes to standard error: problems, usage errors, internal errors. */
+  stderr(text: string): void
+  /** Reads a file named on the command line (relative to the working directory; `-` is standard input). */
+  readFile(path: string): Promise<string>
+  /** Whether text output may use ANSI colours (standard output is a TTY and NO_COLOR is unset). */
+  color: boolean
+  /** Print the stack of an internal error (SLUICE_DEBUG=1). */
+  debug: boolean
+  /** This package's version, for `--version`. */
+  version: string
+}
+
+/** Exit codes shared by every command. */
+export const EXIT = {
+  ok: 0,
+  /** The input is invalid (file, YAML, Rollout, references), or `lint` found problems. */
+  invalid: 1,
+  /** The command line is wrong: unknown command or flag, missing or bad flag value. */
+  usage: 2,
+} as const
+
+/** A wrong command line. Printed with a pointer to `--help`; exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+/**
+ * Input the command cannot work with: a missing file, malformed YAML, an invalid Rollout. `message`
+ * is the first line; `details` (one problem each, e.g. formatted field errors) follow it. Exit 1.
+ */
+export class InputError extends Error {
+  override name = 'InputError'
+  readonly details: readonly string[]
+
+  constructor(message: string, details: readonly string[] = [], options?: ErrorOptions) {
+    super(message, options)
+    this.details = details
+  }
+}

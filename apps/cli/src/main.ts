@@ -1,0 +1,21 @@
+/**
+ * The `sluice` executable: the only place that reads process.argv, process.env and the standard
+ * streams. Everything else gets them from the `CliContext` built here.
+ */
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { text } from 'node:stream/consumers'
+import packageJson from '../package.json' with { type: 'json' }
+import { runCli } from './cli.ts'
+import { isColorWanted } from './colors.ts'
+
+const cwd = process.cwd()
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: (chunk) => void process.stdout.write(chunk),
+  stderr: (chunk) => void process.stderr.write(chunk),
+  readFile: (path) => (path === '-' ? text(process.stdin) : readFile(resolve(cwd, path), 'utf8')),
+  color: isColorWanted(process.stdout, process.env),
+  debug: process.env.SLUICE_DEBUG === '1',
+  version: packageJson.version,
+})

@@ -1,0 +1,144 @@
+/**
+ * Reads the one file `plan` and `lint` work on: a multi-document YAML stream with exactly one
+ * Rollout plus the Services and mesh objects it references. Everything wrong with the file itself
+ * (malformed YAML, a document that is not an object, no Rollout or two, duplicates) is an
+ * `InputError` that names the file, line and column.
+ */
+import { LineCounter, parseAllDocuments } from 'yaml'
+import type { Document } from 'yaml'
+import type { KubeObject, Rollout } from '@sluice/core'
+import { InputError } from './cli-context.ts'
+
+export interface SourcePosition {
+  /** 1-based. */
+  line: number
+  /** 1-based. */
+  col: number
+}
+
+export interface Manifest {
+  /** The file name as given on the command line. */
+  file: string
+  /** The Rollout, with `metadata.namespace` defaulted to `default`. */
+  rollout: Rollout
+  /** Every other object, in file order, each with its namespace defaulted to the Rollout's. */
+  objects: KubeObject[]
+  /**
+   * Where a field of the Rollout is written (`spec.strategy.canary.steps[0].setWeight`): the field
+   * itself, or its nearest enclosing field when the path does not exist in the file.
+   */
+  locate(path: string): SourcePosition | undefined
+}
+
+interface ParsedDocument {
+  number: number
+  node: Document.Parsed
+  position: SourcePosition
+  value: unknown
+}
+
+export function parseManifest(text: string, file: string): Manifest {
+  const lineCounter = new LineCounter()
+  const stream = parseAllDocuments(text, { lineCounter })
+  const position = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset)
+    return { line, col }
+  }
+  const at = (p: SourcePosition) => `${file}:${p.line}:${p.col}`
+
+  const syntaxErrors = stream.flatMap((doc) => doc.errors)
+  const first = syntaxErrors[0]
+  if (first) {
+    const [message = first.message, snippet = ''] = first.message.split(/ at line \d+, column \d+:\n/)
+    const where = first.linePos?.[0] ?? position(first.pos[0])
+    throw new InputError(
+      `${at(where)}: malformed YAML: ${message}`,
+      [
+        ...snippet.split('\n').filter((l) => l.trim() !== ''),
+        ...syntaxErrors.slice(1).map((e) => `${at(e.linePos?.[0] ?? position(e.pos[0]))}: ${e.message.split(/ at line \d+/)[0]}`),
+      ],
+    )
+  }
+
+  const documents: ParsedDocument[] = []
+  stream.forEach((node, i) => {
+    const value: unknown = node.toJS()
+    if (node.contents === null || value === null || value === undefined) return // an empty document, e.g. after a trailing `---`
+    documents.push({ number: i + 1, node, position: position(node.contents.range[0]), value })
+  })
+
+  const problems: string[] = []
+  const objects: { doc: ParsedDocument; object: KubeObject }[] = []
+  for (const doc of documents) {
+    const problem = objectProblem(doc.value)
+    if (problem) problems.push(`${at(doc.position)}: document ${doc.number} ${problem}`)
+    else objects.push({ doc, object: doc.value as KubeObject })
+  }
+  if (problems.length > 0) throw new InputError(`${file}: ${problems.length === 1 ? 'a document is not a Kubernetes object' : `${problems.length} documents are not Kubernetes objects`}`, problems)
+
+  const rollouts = objects.filter((o) => o.object.kind === 'Rollout')
+  if (rollouts.length === 0) {
+    throw new InputError(`${file}: no Rollout found (${objects.length} object${objects.length === 1 ? '' : 's'} in the file); the file must hold exactly one kind: Rollout`)
+  }
+  if (rollouts.length > 1) {
+    throw new InputError(
+      `${file}: ${rollouts.length} Rollouts found; the file must hold exactly one`,
+      rollouts.map((r) => `${at(r.doc.position)}: Rollout ${r.object.metadata?.name ?? '(no name)'}`),
+    )
+  }
+  const [found] = rollouts as [(typeof rollouts)[number]]
+  const rollout = found.object as Rollout
+  rollout.metadata = { ...(isRecord(rollout.metadata) ? rollout.metadata : {}) }
+  rollout.metadata.namespace ??= 'default'
+  const namespace = rollout.metadata.namespace
+
+  const others = objects.filter((o) => o !== found)
+  const seen = new Map<string, ParsedDocument>()
+  for (const { doc, object } of others) {
+    object.metadata.namespace ??= namespace
+    const key = `${object.apiVersion}|${object.kind}|${object.metadata.namespace}|${object.metadata.name}`
+    const earlier = seen.get(key)
+    if (earlier) problems.push(`${at(doc.position)}: ${object.kind} ${object.metadata.namespace}/${object.metadata.name} is already defined at line ${earlier.position.line}`)
+    seen.set(key, doc)
+  }
+  if (problems.length > 0) throw new InputError(`${file}: an object is defined twice`, problems)
+
+  return {
+    file,
+    rollout,
+    objects: others.map((o) => o.object),
+    locate: (path) => locateField(found.doc.node, parseFieldPath(path), position),
+  }
+}
+
+/** Why a document cannot be stored as an object, or undefined when it can. */
+function objectProblem(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'is not a mapping (expected a Kubernetes object with apiVersion, kind and metadata)'
+  if (typeof value.kind !== 'string' || value.kind === '') return 'has no kind'
+  if (typeof value.apiVersion !== 'string' || value.apiVersion === '') return `(${value.kind}) has no apiVersion`
+  if (value.kind === 'Rollout') return undefined // the Rollout's own fields are validated with field paths later
+  const metadata = value.metadata
+  if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '') return `(${value.kind}) has no metadata.name`
+  if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string') return `(${value.kind} ${metadata.name}) has a metadata.namespace that is not a string`
+  return undefined
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** `spec.steps[0].setWeight` → ['spec', 'steps', 0, 'setWeight']. */
+export function parseFieldPath(path: string): (string | number)[] {
+  const keys: (string | number)[] = []
+  for (const [, name, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) keys.push(index !== undefined ? Number(index) : (name ?? ''))
+  return keys
+}
+
+function locateField(doc: Document.Parsed, keys: (string | number)[], position: (offset: number) => SourcePosition): SourcePosition | undefined {
+  for (let n = keys.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(keys.slice(0, n), true)
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range
+    if (range) return position(range[0])
+  }
+  return undefined
+}
