@@ -178,29 +178,37 @@ export function selectRoutes(
     }
   }
 
-  if (selection.tlsRoutes !== undefined) {
-    selection.tlsRoutes.forEach((selector, j) => {
-      const matches = tls.flatMap((route, index) => (isTlsMatch(route, selector) ? [index] : []))
-      if (matches.length === 0) problems.push(`has no TLS route matching tlsRoutes[${j}] (${describeSelector(selector)})`)
-      for (const index of matches) if (!selected.tls.includes(index)) selected.tls.push(index)
-    })
-  } else if (tls.length === 1) selected.tls.push(0)
-  else if (tls.length > 1) problems.push(`has ${tls.length} TLS routes: select the ones to shift with tlsRoutes (or tlsRoutes: [] for none)`)
-
-  if (selection.tcpRoutes !== undefined) {
-    selection.tcpRoutes.forEach((selector, j) => {
-      const matches = tcp.flatMap((route, index) => (isTcpMatch(route, selector) ? [index] : []))
-      if (matches.length === 0) problems.push(`has no TCP route matching tcpRoutes[${j}] (${describeSelector(selector)})`)
-      for (const index of matches) if (!selected.tcp.includes(index)) selected.tcp.push(index)
-    })
-  } else if (tcp.length === 1) selected.tcp.push(0)
-  else if (tcp.length > 1) problems.push(`has ${tcp.length} TCP routes: select the ones to shift with tcpRoutes (or tcpRoutes: [] for none)`)
+  selected.tls = selectByPort('tls', tls, selection.tlsRoutes, isTlsMatch, problems)
+  selected.tcp = selectByPort('tcp', tcp, selection.tcpRoutes, isTcpMatch, problems)
 
   for (const list of [selected.http, selected.tls, selected.tcp]) list.sort((a, b) => a - b)
   if (problems.length === 0 && selected.http.length + selected.tls.length + selected.tcp.length === 0) {
     problems.push('has no route selected by routes, tlsRoutes or tcpRoutes')
   }
   return { selected, problems }
+}
+
+/** TLS and TCP routes: every route some selector matches; without selectors, the only route (several is a problem). */
+function selectByPort<R, S extends { port?: number; sniHosts?: string[] }>(
+  kind: 'tls' | 'tcp',
+  routes: readonly R[],
+  selectors: readonly S[] | undefined,
+  isMatch: (route: R, selector: S) => boolean,
+  problems: string[],
+): number[] {
+  const label = kind.toUpperCase()
+  const field = `${kind}Routes`
+  if (selectors === undefined) {
+    if (routes.length > 1) problems.push(`has ${routes.length} ${label} routes: select the ones to shift with ${field} (or ${field}: [] for none)`)
+    return routes.length === 1 ? [0] : []
+  }
+  const selected = new Set<number>()
+  selectors.forEach((selector, j) => {
+    const matches = routes.flatMap((route, index) => (isMatch(route, selector) ? [index] : []))
+    if (matches.length === 0) problems.push(`has no ${label} route matching ${field}[${j}] (${describeSelector(selector)})`)
+    for (const index of matches) selected.add(index)
+  })
+  return [...selected]
 }
 
 function isTlsMatch(route: TlsRoute, selector: { port?: number; sniHosts?: string[] }): boolean {
