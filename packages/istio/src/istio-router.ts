@@ -27,7 +27,7 @@ import type { DestinationRule, SubsetNames } from './destination-rule.ts'
 import { buildRouteLists, parseVirtualServiceName, readManagedRoutes, readSplitWeights, selectRoutes, findDestinationProblems } from './virtual-service.ts'
 import type { DesiredRoutes, RouteLists, SelectedRoutes, TrafficSplit, VirtualService, VirtualServiceSpec } from './virtual-service.ts'
 import { chooseWriteOrder } from './write-order.ts'
-import type { SubsetTraffic } from './write-order.ts'
+import type { WriteOrder } from './write-order.ts'
 
 /** `spec.strategy.canary.trafficRouting.istio` of the Rollout. */
 export type IstioRouterConfig = IstioTrafficRouting
@@ -94,10 +94,12 @@ export function createIstioRouter(options: IstioRouterOptions, deps: RouterDeps)
     return undefined
   }
 
+  type Report = (kind: FieldErrorKind, path: string, message: string, object: string, value?: unknown) => void
+
+  /** Reads every object the configuration names and collects what is wrong, with the Rollout field paths. */
   async function readSnapshot(): Promise<Snapshot> {
     const problems: Problem[] = []
-    const report = (kind: FieldErrorKind, path: string, message: string, object: string, value?: unknown) =>
-      problems.push({ error: fieldError(kind, path, message, value), object })
+    const report: Report = (kind, path, message, object, value) => problems.push({ error: fieldError(kind, path, message, value), object })
 
     const entries: { selection: IstioVirtualService; path: string }[] = []
     if (config.virtualService && config.virtualServices) {
@@ -110,48 +112,20 @@ export function createIstioRouter(options: IstioRouterOptions, deps: RouterDeps)
       report('required', CONFIG_PATH, 'set one of virtualService and virtualServices', rolloutObject)
     }
 
-    const ruleConfig = config.destinationRule
-    if (!ruleConfig) {
-      for (const field of ['canaryService', 'stableService'] as const) {
-        if (!target[field]) {
-          report(
-            'required',
-            `spec.strategy.canary.${field}`,
-            'Istio host-level splitting needs both canaryService and stableService (or trafficRouting.istio.destinationRule for subset-level splitting)',
-            rolloutObject,
-          )
-        }
-      }
-    }
-
+    let split: TrafficSplit
     let destinationRule: Snapshot['destinationRule']
-    if (ruleConfig) {
-      const path = `${CONFIG_PATH}.destinationRule`
-      const names = { canarySubsetName: ruleConfig.canarySubsetName ?? '', stableSubsetName: ruleConfig.stableSubsetName ?? '' }
-      if (!names.canarySubsetName) report('required', `${path}.canarySubsetName`, 'name the canary subset', rolloutObject)
-      if (!names.stableSubsetName) report('required', `${path}.stableSubsetName`, 'name the stable subset', rolloutObject)
-      if (names.canarySubsetName && names.canarySubsetName === names.stableSubsetName) {
-        report('invalid', `${path}.stableSubsetName`, 'the canary and stable subsets must differ', rolloutObject, names.stableSubsetName)
+    if (config.destinationRule) {
+      destinationRule = await readDestinationRule(config.destinationRule, report)
+      const { canarySubsetName, stableSubsetName } = config.destinationRule
+      split = { level: 'subset', host: destinationRule?.object.spec?.host, canarySubset: canarySubsetName, stableSubset: stableSubsetName }
+    } else {
+      for (const field of ['canaryService', 'stableService'] as const) {
+        if (target[field]) continue
+        const message = 'Istio host-level splitting needs both canaryService and stableService (or trafficRouting.istio.destinationRule for subset-level splitting)'
+        report('required', `spec.strategy.canary.${field}`, message, rolloutObject)
       }
-      if (!ruleConfig.name) report('required', `${path}.name`, 'name a DestinationRule', rolloutObject)
-      const object = ruleConfig.name ? await find<DestinationRule>('DestinationRule', ruleConfig.name, namespace) : undefined
-      if (ruleConfig.name && !object) {
-        report('not-found', `${path}.name`, `DestinationRule "${ruleConfig.name}" not found in namespace "${namespace}" (looked up as ${API_VERSIONS.join(', ')})`, rolloutObject, ruleConfig.name)
-      }
-      if (object) {
-        const described = describeObject(object)
-        for (const problem of findSubsetProblems(object.spec ?? {}, names)) report('invalid', `${path}.name`, `${described} ${problem}`, described, ruleConfig.name)
-        const manager = object.metadata.annotations?.[MANAGED_BY_ANNOTATION]
-        if (manager !== undefined && manager !== target.rollout.name) {
-          report('invalid', `${path}.name`, `${described} is managed by another Rollout ("${manager}")`, described, ruleConfig.name)
-        }
-        destinationRule = { object, names }
-      }
+      split = { level: 'host', canaryService: target.canaryService, stableService: target.stableService }
     }
-
-    const split: TrafficSplit = ruleConfig
-      ? { level: 'subset', host: destinationRule?.object.spec?.host, canarySubset: ruleConfig.canarySubsetName, stableSubset: ruleConfig.stableSubsetName }
-      : { level: 'host', canaryService: target.canaryService, stableService: target.stableService }
 
     const virtualServices: BoundVirtualService[] = []
     const seen = new Set<string>()
@@ -167,20 +141,56 @@ export function createIstioRouter(options: IstioRouterOptions, deps: RouterDeps)
         continue
       }
       seen.add(key)
-      const object = await find<VirtualService>('VirtualService', ref.name, ref.namespace)
-      if (!object) {
-        const message = `VirtualService "${ref.name}" not found in namespace "${ref.namespace}" (looked up as ${API_VERSIONS.join(', ')})`
-        report('not-found', path, message, rolloutObject, selection.name)
-        continue
-      }
-      const described = describeObject(object)
-      const spec = object.spec ?? {}
-      const { selected, problems: selectionProblems } = selectRoutes(spec, selection, target.managedRoutes)
-      for (const problem of selectionProblems) report('invalid', path, `${described} ${problem}`, described, selection.name)
-      for (const problem of findDestinationProblems(spec, selected, split)) report('invalid', path, `${described}: ${problem}`, described, selection.name)
-      virtualServices.push({ selection, object, selected })
+      const bound = await readVirtualService(selection, ref, split, (kind, message, object) => report(kind, path, message, object, selection.name))
+      if (bound) virtualServices.push(bound)
     }
     return { problems, split, virtualServices, destinationRule }
+  }
+
+  async function readDestinationRule(ruleConfig: NonNullable<IstioRouterConfig['destinationRule']>, report: Report): Promise<Snapshot['destinationRule']> {
+    const path = `${CONFIG_PATH}.destinationRule`
+    const names = { canarySubsetName: ruleConfig.canarySubsetName ?? '', stableSubsetName: ruleConfig.stableSubsetName ?? '' }
+    if (!names.canarySubsetName) report('required', `${path}.canarySubsetName`, 'name the canary subset', rolloutObject)
+    if (!names.stableSubsetName) report('required', `${path}.stableSubsetName`, 'name the stable subset', rolloutObject)
+    if (names.canarySubsetName && names.canarySubsetName === names.stableSubsetName) {
+      report('invalid', `${path}.stableSubsetName`, 'the canary and stable subsets must differ', rolloutObject, names.stableSubsetName)
+    }
+    if (!ruleConfig.name) {
+      report('required', `${path}.name`, 'name a DestinationRule', rolloutObject)
+      return undefined
+    }
+    const object = await find<DestinationRule>('DestinationRule', ruleConfig.name, namespace)
+    if (!object) {
+      const message = `DestinationRule "${ruleConfig.name}" not found in namespace "${namespace}" (looked up as ${API_VERSIONS.join(', ')})`
+      report('not-found', `${path}.name`, message, rolloutObject, ruleConfig.name)
+      return undefined
+    }
+    const described = describeObject(object)
+    for (const problem of findSubsetProblems(object.spec ?? {}, names)) report('invalid', `${path}.name`, `${described} ${problem}`, described, ruleConfig.name)
+    const manager = object.metadata.annotations?.[MANAGED_BY_ANNOTATION]
+    if (manager !== undefined && manager !== target.rollout.name) {
+      report('invalid', `${path}.name`, `${described} is managed by another Rollout ("${manager}")`, described, ruleConfig.name)
+    }
+    return { object, names }
+  }
+
+  async function readVirtualService(
+    selection: IstioVirtualService,
+    ref: { name: string; namespace: string },
+    split: TrafficSplit,
+    report: (kind: FieldErrorKind, message: string, object: string) => void,
+  ): Promise<BoundVirtualService | undefined> {
+    const object = await find<VirtualService>('VirtualService', ref.name, ref.namespace)
+    if (!object) {
+      report('not-found', `VirtualService "${ref.name}" not found in namespace "${ref.namespace}" (looked up as ${API_VERSIONS.join(', ')})`, rolloutObject)
+      return undefined
+    }
+    const described = describeObject(object)
+    const spec = object.spec ?? {}
+    const { selected, problems } = selectRoutes(spec, selection, target.managedRoutes)
+    for (const problem of problems) report('invalid', `${described} ${problem}`, described)
+    for (const problem of findDestinationProblems(spec, selected, split)) report('invalid', `${described}: ${problem}`, described)
+    return { selection, object, selected }
   }
 
   function refuse(problems: readonly Problem[]): never {
@@ -240,6 +250,23 @@ export function createIstioRouter(options: IstioRouterOptions, deps: RouterDeps)
     }
   }
 
+  /** Which of the DestinationRule and the VirtualServices to write first, judged on the first VirtualService's weights. */
+  function writeOrder(snapshot: Snapshot, plans: readonly { before: SubsetWeights; after: SubsetWeights }[], desired: DesiredTraffic): WriteOrder {
+    const reference = plans.find((plan) => plan.before && plan.after)
+    const rule = snapshot.destinationRule
+    if (!rule || !reference?.before || !reference.after) return 'hashes-first'
+    const hashes = readSubsetHashes(rule.object.spec ?? {}, rule.names)
+    return chooseWriteOrder(
+      { canaryHash: hashes.canary, stableHash: hashes.stable, canaryWeight: reference.before.canary, stableWeight: reference.before.stable },
+      {
+        canaryHash: desired.canary.podTemplateHash ?? hashes.canary,
+        stableHash: desired.stable.podTemplateHash ?? hashes.stable,
+        canaryWeight: reference.after.canary,
+        stableWeight: reference.after.stable,
+      },
+    )
+  }
+
   return {
     name: ADAPTER,
     capabilities: istioCapabilities,
@@ -273,19 +300,7 @@ export function createIstioRouter(options: IstioRouterOptions, deps: RouterDeps)
       const ruleWrite = snapshot.destinationRule ? planDestinationRule(snapshot.destinationRule, desired) : undefined
       const routeWrites = plans.flatMap((plan) => (plan.write ? [plan.write] : []))
 
-      let order: 'hashes-first' | 'weights-first' = 'hashes-first'
-      const reference = plans.find((plan) => plan.before && plan.after)
-      if (ruleWrite && routeWrites.length > 0 && snapshot.destinationRule && reference?.before && reference.after) {
-        const hashesBefore = readSubsetHashes(snapshot.destinationRule.object.spec ?? {}, snapshot.destinationRule.names)
-        const before: SubsetTraffic = { canaryHash: hashesBefore.canary, stableHash: hashesBefore.stable, canaryWeight: reference.before.canary, stableWeight: reference.before.stable }
-        const after: SubsetTraffic = {
-          canaryHash: desired.canary.podTemplateHash ?? hashesBefore.canary,
-          stableHash: desired.stable.podTemplateHash ?? hashesBefore.stable,
-          canaryWeight: reference.after.canary,
-          stableWeight: reference.after.stable,
-        }
-        order = chooseWriteOrder(before, after)
-      }
+      const order = ruleWrite && routeWrites.length > 0 ? writeOrder(snapshot, plans, desired) : 'hashes-first'
       const writes = order === 'hashes-first' ? [...(ruleWrite ? [ruleWrite] : []), ...routeWrites] : [...routeWrites, ...(ruleWrite ? [ruleWrite] : [])]
 
       const changes: RouterChange[] = []
