@@ -171,11 +171,14 @@ describe('createIstioRouter', () => {
   })
 
   describe('subset-level split', () => {
-    it('labels the canary and stable subsets and keeps every other subset, label and policy', async () => {
-      const { kube, router } = setup(fixtures.subset)
+    it('labels the canary and stable subsets and keeps every other subset, label, annotation and policy', async () => {
+      const objects = structuredClone(fixtures.subset.objects)
+      const seededRule = objects.find((o) => o.kind === 'DestinationRule') as KubeObject
+      seededRule.metadata.annotations = { 'team.example.com/owner': 'storefront' }
+      const { kube, router } = setup(fixtures.subset, { objects })
       await router.apply(desiredTraffic(10))
       const rule = await get(kube, 'networking.istio.io/v1beta1', 'DestinationRule', 'web')
-      expect(rule?.metadata.annotations).toEqual({ 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' })
+      expect(rule?.metadata.annotations).toEqual({ 'team.example.com/owner': 'storefront', 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' })
       expect(rule?.spec).toEqual({
         host: 'web.default.svc.cluster.local',
         trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } },
