@@ -80,7 +80,7 @@ build_component() {
 
   local start=$SECONDS rc=0
   # `go build -v` prints each package as it is compiled; count them for a
-  # progress line every 20 packages or 30 seconds, whichever comes first.
+  # progress line every 200 packages or 30 seconds, whichever comes first.
   # One `go build` for all commands whose binary is named after the package
   # (lets compiling and linking overlap); a separate one for a renamed binary.
   local same=1
@@ -101,7 +101,7 @@ build_component() {
         *" "*|"") ;;              # compiler messages, not package paths
         *) n=$((n + 1)) ;;
       esac
-      if [ $((n - last_n)) -ge 20 ] || [ $((SECONDS - last_t)) -ge 30 ]; then
+      if [ $((n - last_n)) -ge 200 ] || [ $((SECONDS - last_t)) -ge 30 ]; then
         log "$name: $n/$total packages compiled, $(fmt_secs $((SECONDS - start))) elapsed"
         last_n=$n last_t=$SECONDS
       fi

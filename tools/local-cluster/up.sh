@@ -83,6 +83,7 @@ if [ "$base" = auto ]; then
   [ -n "$base" ] || { lc_log "found no free port range"; exit 1; }
 elif ! ports_free "$base"; then
   lc_log "a port in $base..$((base + lc_port_count - 1)) is already in use; set SLUICE_CLUSTER_PORT_BASE to another value (or auto)"
+  rmdir "$lc_dir" 2>/dev/null || true
   exit 1
 fi
 lc_set_ports "$base"
@@ -199,6 +200,9 @@ start etcd "$bin/etcd" --name=sluice --data-dir="$lc_dir/etcd-data" \
 wait_for etcd "etcd healthy on :$port_etcd" curl -fsS --max-time 2 "http://127.0.0.1:$port_etcd/health"
 
 # ---------------------------------------------------------------- apiserver
+# --endpoint-reconciler-type=none: the only address is 127.0.0.1, which the
+# Endpoints of the `kubernetes` Service may not hold (the reconciler would log
+# an error every 10 s). Nothing runs inside the cluster that needs it.
 start kube-apiserver "$bin/kube-apiserver" \
   --etcd-servers="http://127.0.0.1:$port_etcd" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$port_apiserver" \
@@ -207,7 +211,8 @@ start kube-apiserver "$bin/kube-apiserver" \
   --client-ca-file="$pki/ca.crt" --authorization-mode=Node,RBAC \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
-  --service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true --profiling=false --v=1
+  --service-cluster-ip-range=10.96.0.0/16 --allow-privileged=true --profiling=false --v=1 \
+  --endpoint-reconciler-type=none
 wait_for kube-apiserver "kube-apiserver ready on :$port_apiserver" \
   curl -fsS --max-time 2 --cacert "$pki/ca.crt" "https://127.0.0.1:$port_apiserver/readyz"
 
