@@ -168,7 +168,10 @@ export function podsForWeight(weight: number, replicas: number, maxWeight: numbe
 
 export interface TrafficRoutedInput {
   replicas: number
+  /** The weight the canary is sized for (a setCanaryScale weight, or the traffic weight). */
   weight: number
+  /** The canary's share of traffic, which the stable's size follows under dynamicStableScale (default: `weight`). */
+  trafficWeight?: number
   maxWeight: number
   /** An explicit canary count from `setCanaryScale.replicas`, which `minPodsPerReplicaSet` does not raise. */
   explicitCanaryReplicas?: number
@@ -195,7 +198,7 @@ export function trafficRoutedReplicas(input: TrafficRoutedInput): ReplicaSplit {
   let canary = input.explicitCanaryReplicas ?? minPods(podsForWeight(weight, replicas, maxWeight))
   if (!input.dynamicStableScale) return { canary, stable: replicas }
 
-  let stable = podsForWeight(maxWeight - weight, replicas, maxWeight)
+  let stable = podsForWeight(maxWeight - (input.trafficWeight ?? weight), replicas, maxWeight)
   if (input.recorded) {
     stable = Math.max(stable, podsForWeight(input.recorded.stable, replicas, maxWeight))
     if (input.aborted) canary = Math.max(canary, podsForWeight(input.recorded.canary, replicas, maxWeight))

@@ -393,28 +393,45 @@ function decideTraffic(pass: Pass): TrafficDecision {
   const { newRS, maxWeight, steps, status } = pass
   const none = { headerRoutes: [], mirrorRoutes: [] }
   if (isHoldingPreviousCanary(pass)) {
-    return { canaryWeight: pass.recorded?.canary.weight ?? 0, canaryHash: pass.recorded?.canary.podTemplateHash ?? pass.currentHash, routes: none }
+    const hash = pass.recorded?.canary.podTemplateHash ?? pass.currentHash
+    const previous = pass.observed.replicaSets.find((rs) => rs.podTemplateHash === hash)
+    // Never weight a canary with no ready pod, whatever else holds the weight (also during an abort:
+    // availability gates must never block the way back to stable, Argo issue #4128).
+    const weight = (previous?.availableReplicas ?? 0) > 0 ? (pass.recorded?.canary.weight ?? 0) : 0
+    return { canaryWeight: weight, canaryHash: hash, routes: none }
   }
   if (isFullyPromoted(pass)) return { canaryWeight: 0, canaryHash: pass.currentHash, routes: none }
-  if (isAborted(pass)) return { canaryWeight: abortTrafficWeight(pass), canaryHash: pass.currentHash, routes: none }
   if (newRS.availableReplicas === 0) return { canaryWeight: 0, canaryHash: pass.currentHash, routes: none }
+  if (isAborted(pass)) return { canaryWeight: abortTrafficWeight(pass), canaryHash: pass.currentHash, routes: none }
   if (status.promoteFull) {
     // Move all traffic to the canary only once it has every pod; the stable Service switches after.
     const weight = pass.dynamic
       ? Math.min(maxWeight, Math.floor((maxWeight * newRS.availableReplicas) / pass.replicas))
       : newRS.availableReplicas >= pass.replicas
         ? maxWeight
-        : (pass.recorded?.canary.weight ?? 0)
+        : Math.min(recordedCanaryWeight(pass), setWeightAt(steps, status.currentStepIndex ?? steps.length, maxWeight))
     return { canaryWeight: weight, canaryHash: pass.currentHash, routes: none }
   }
   const index = status.currentStepIndex ?? steps.length
   const reached = isAtStepReplicaCounts(pass)
   let weight: number
-  if (!reached) weight = setWeightBefore(steps, index)
-  else if (index < steps.length) weight = setWeightAt(steps, index, maxWeight)
+  if (!reached) {
+    // Keep the previous step's weight while this step's pods come up; but never raise the weight
+    // (say, back after the canary lost its pods) beyond what the available canary pods can carry.
+    const previous = setWeightBefore(steps, index)
+    const current = recordedCanaryWeight(pass)
+    const carried = newRS.availableReplicas >= podsForWeight(previous, pass.replicas, maxWeight)
+    weight = previous <= current || carried ? previous : current
+  } else if (index < steps.length) weight = setWeightAt(steps, index, maxWeight)
   else weight = maxWeight // every step done (or no steps): all traffic to the canary before promotion
   const routes = managedRoutesAt(steps, index, managedRouteNames(pass))
   return { canaryWeight: weight, canaryHash: pass.currentHash, routes }
+}
+
+/** The canary weight the routers carry for *this* canary (weight recorded for other pods, e.g. before the hash moved, is not). */
+function recordedCanaryWeight(pass: Pass): number {
+  const recorded = pass.recorded
+  return recorded && recorded.canary.podTemplateHash === pass.currentHash ? recorded.canary.weight : 0
 }
 
 function managedRouteNames(pass: Pass): string[] {
@@ -427,10 +444,9 @@ function abortTrafficWeight(pass: Pass): number {
     maxWeight: pass.maxWeight,
     steps: pass.steps,
     dynamicStableScale: pass.dynamic,
-    abortScaleDownDelaySeconds: pass.canary.abortScaleDownDelaySeconds,
     canaryAvailable: pass.newRS.availableReplicas,
     stableAvailable: pass.stableRS?.availableReplicas,
-    recordedCanaryWeight: pass.recorded?.canary.weight,
+    recordedCanaryWeight: pass.recorded === undefined ? undefined : recordedCanaryWeight(pass),
   })
 }
 
@@ -517,15 +533,20 @@ function stableProgressMet(pass: Pass, needed: number): boolean {
 // ---------------------------------------------------------------------------------------------------
 // 6. ReplicaSet scaling (spec §3, §8.2, §8.3)
 
-/** The weight (or explicit count) the canary ReplicaSet is sized for (spec §3.1). */
-function canarySizing(pass: Pass): { weight: number; explicit?: number } {
+/**
+ * The weight (or explicit count) the canary ReplicaSet is sized for (spec §3.1), and the traffic
+ * weight the stable is sized against under dynamicStableScale. A setCanaryScale changes the canary's
+ * pods, never the traffic, so it never shrinks the stable (Argo sizes the stable from the scale weight).
+ */
+function canarySizing(pass: Pass): { weight: number; explicit?: number; trafficWeight?: number } {
   const { status, steps, maxWeight } = pass
   if (status.promoteFull || !pass.stableRS || isFullyPromoted(pass)) return { weight: maxWeight }
   const aborted = isAborted(pass)
   if (pass.trafficRouted && !aborted) {
     const scale = canaryScaleAt(steps, status.currentStepIndex)
-    if (scale?.replicas !== undefined) return { weight: 0, explicit: scale.replicas }
-    if (scale?.weight !== undefined) return { weight: scale.weight }
+    const trafficWeight = setWeightAt(steps, status.currentStepIndex ?? steps.length, maxWeight)
+    if (scale?.replicas !== undefined) return { weight: 0, explicit: scale.replicas, trafficWeight }
+    if (scale?.weight !== undefined) return { weight: scale.weight, trafficWeight }
   }
   if (aborted) {
     if (pass.dynamic && pass.stableRS) {
@@ -535,8 +556,7 @@ function canarySizing(pass: Pass): { weight: number; explicit?: number } {
           maxWeight,
           steps,
           dynamicStableScale: true,
-          abortScaleDownDelaySeconds: pass.canary.abortScaleDownDelaySeconds,
-          canaryAvailable: pass.newRS.availableReplicas,
+                canaryAvailable: pass.newRS.availableReplicas,
           stableAvailable: pass.stableRS.availableReplicas,
           recordedCanaryWeight: pass.weights?.canary.weight,
         }),
@@ -557,6 +577,7 @@ function desiredCounts(pass: Pass, weights: TrafficWeights | undefined): { canar
       weight: sizing.weight,
       maxWeight: pass.maxWeight,
       ...(sizing.explicit !== undefined ? { explicitCanaryReplicas: sizing.explicit } : {}),
+      ...(sizing.trafficWeight !== undefined ? { trafficWeight: sizing.trafficWeight } : {}),
       ...(pass.canary.minPodsPerReplicaSet !== undefined ? { minPodsPerReplicaSet: pass.canary.minPodsPerReplicaSet } : {}),
       dynamicStableScale: pass.dynamic,
       aborted: isAborted(pass),
@@ -795,7 +816,7 @@ function planSteps(pass: Pass): void {
   }
   if (step.setWeight !== undefined) {
     if (!isAtStepReplicaCounts(pass)) return
-    if (pass.trafficRouted) {
+    if (pass.trafficRouted && pass.replicas > 0) {
       if (!pass.trafficWritten || pass.weights?.canary.weight !== step.setWeight) return
       if (pass.weights.verified === false) return
     }

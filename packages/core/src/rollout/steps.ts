@@ -32,9 +32,12 @@ export function setWeightBefore(steps: readonly CanaryStep[], index: number): nu
   return 0
 }
 
-/** The `setCanaryScale` in effect at `index`, unless the nearest one says `matchTrafficWeight`. */
+/**
+ * The `setCanaryScale` in effect at `index`, unless the nearest one says `matchTrafficWeight`. None
+ * once every step is done: the canary then takes all the pods.
+ */
 export function canaryScaleAt(steps: readonly CanaryStep[], index: number | undefined): SetCanaryScale | undefined {
-  if (index === undefined) return undefined
+  if (index === undefined || index >= steps.length) return undefined
   for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
     const scale = steps[i]?.setCanaryScale
     if (scale) return scale.matchTrafficWeight ? undefined : scale

@@ -13,8 +13,6 @@ export interface AbortWeightInput {
   maxWeight: number
   steps: readonly CanaryStep[]
   dynamicStableScale: boolean
-  /** `abortScaleDownDelaySeconds` when explicitly set. */
-  abortScaleDownDelaySeconds: number | undefined
   canaryAvailable: number | undefined
   stableAvailable: number | undefined
   /** The canary weight the routers carry now (status), if any. */
@@ -22,16 +20,18 @@ export interface AbortWeightInput {
 }
 
 /**
- * The weight of the last `setWeight` step whose pods fit in what the canary still has to carry:
- * walking the steps from the last one back, the first whose pod count is strictly less than the
- * canary pods still needed (0 if none).
- *   R 4, steps 25/75, stable 1 available, canary 3 → 25 (75 needs 3 pods, not fewer than 3)
+ * The weight of the last `setWeight` step below what the stable cannot carry yet: walking the steps
+ * from the last one back, the first whose pod count is strictly less than the pods the stable still
+ * lacks (R − stable available); 0 once the stable has all its pods.
+ *   R 4, steps 25/75, stable 1 available → 25 (75 needs 3 pods, not fewer than the 3 missing)
+ *   R 4, steps 25/75, stable 4 available → 0
+ *
+ * Argo Rollouts also counts the canary's available pods here, so a canary that keeps its pods
+ * (abortScaleDownDelaySeconds: 0) keeps its weight forever; the stable's capacity alone decides here.
  */
 export function gradualAbortWeight(input: AbortWeightInput): number {
   const { replicas, maxWeight, steps } = input
-  const expectedCanary = replicas - (input.stableAvailable ?? 0)
-  const explicitDelay = input.abortScaleDownDelaySeconds !== undefined && input.abortScaleDownDelaySeconds !== 0
-  const canaryPods = explicitDelay ? expectedCanary : Math.max(expectedCanary, input.canaryAvailable ?? 0)
+  const canaryPods = replicas - (input.stableAvailable ?? 0)
   for (let i = steps.length - 1; i >= 0; i--) {
     const weight = steps[i]?.setWeight
     if (weight !== undefined && podsForWeight(weight, replicas, maxWeight) < canaryPods) return weight

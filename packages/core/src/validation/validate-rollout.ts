@@ -5,6 +5,7 @@
  */
 import { parsePercent } from '../replicas/surge.ts'
 import { parseDuration } from '../rollout/duration.ts'
+import { canaryScaleAt, setWeightAt } from '../rollout/steps.ts'
 import type { CanaryStep, IntOrPercent, Rollout, StringMatch } from '../rollout/types.ts'
 import { ROLLOUT_API_VERSION, ROLLOUT_KIND, TRAFFIC_ROUTER_NAMES } from '../rollout/types.ts'
 import type { RouterCapabilities, RouterCapabilityMap, StringMatchType } from '../traffic/traffic-router.ts'
@@ -259,6 +260,19 @@ function validateSteps(steps: CanaryStep[] | undefined, ctx: StepContext, add: (
       if (!Number.isInteger(step.setWeight) || step.setWeight < 0 || step.setWeight > ctx.maxWeight) {
         add(fieldError('invalid', `${path}.setWeight`, `SetWeight needs to be between 0 and ${ctx.maxWeight}`, step.setWeight))
       }
+    }
+    // A weight on a canary scaled to 0 pods would send traffic nowhere.
+    const scale = canaryScaleAt(steps, i)
+    const weight = setWeightAt(steps, i, ctx.maxWeight)
+    if (weight > 0 && (scale?.replicas === 0 || scale?.weight === 0) && (step?.setWeight !== undefined || step?.setCanaryScale !== undefined)) {
+      add(
+        fieldError(
+          'invalid',
+          step.setWeight !== undefined ? `${path}.setWeight` : `${path}.setCanaryScale`,
+          `sends ${weight} of the traffic to a canary that setCanaryScale sizes to 0 pods; scale the canary up (or use setCanaryScale {matchTrafficWeight: true}) while its weight is above 0`,
+          step.setWeight ?? step.setCanaryScale,
+        ),
+      )
     }
     if (step?.pause !== undefined) {
       const d = step.pause?.duration
