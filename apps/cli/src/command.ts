@@ -42,8 +42,12 @@ function describeParseError(error: unknown): string {
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown flag ${quoted}`
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return message.includes('argument missing') ? `flag ${quoted.replace(/ <value>$/, '')} needs a value` : `flag ${quoted.replace(/ <value>$/, '')} takes no value`
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const flag = quoted.replace(/ <value>$/, '')
+      if (message.includes('argument missing')) return `flag ${flag} needs a value`
+      if (message.includes('ambiguous')) return `flag ${flag} needs a value (write ${flag.split(', ').at(-1)}=VALUE for one that starts with "-")`
+      return `flag ${flag} takes no value`
+    }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument "${quoted}"`
     default:

@@ -6,8 +6,10 @@
  */
 import { LineCounter, parseAllDocuments } from 'yaml'
 import type { Document } from 'yaml'
-import type { KubeObject, Rollout } from '@sluice/core'
+import { formatFieldError } from '@sluice/core'
+import type { FieldError, KubeObject, Rollout } from '@sluice/core'
 import { InputError } from './cli-context.ts'
+import type { CliContext } from './cli-context.ts'
 
 export interface SourcePosition {
   /** 1-based. */
@@ -35,6 +37,36 @@ interface ParsedDocument {
   node: Document.Parsed
   position: SourcePosition
   value: unknown
+}
+
+export async function loadManifest(file: string, ctx: CliContext): Promise<Manifest> {
+  let text: string
+  try {
+    text = await ctx.readFile(file)
+  } catch (error) {
+    throw new InputError(`${file}: ${describeReadError(error)}`, [], { cause: error })
+  }
+  return parseManifest(text, file)
+}
+
+function describeReadError(error: unknown): string {
+  switch ((error as { code?: string } | undefined)?.code) {
+    case 'ENOENT':
+      return 'no such file'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'EISDIR':
+      return 'is a directory, not a file'
+    default:
+      return `cannot be read: ${error instanceof Error ? error.message : String(error)}`
+  }
+}
+
+/** `examples/web.yaml:14:22: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: ...` */
+export function describeFieldError(error: FieldError, manifest: Manifest): string {
+  const at = manifest.locate(error.path)
+  return `${at ? `${manifest.file}:${at.line}:${at.col}: ` : ''}${formatFieldError(error)}`
 }
 
 export function parseManifest(text: string, file: string): Manifest {

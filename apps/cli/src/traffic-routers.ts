@@ -5,6 +5,7 @@
  */
 import { configuredRouters, fieldError } from '@sluice/core'
 import type { FieldError, KubeApi, RouterCapabilities, RouterCapabilityMap, RouterTarget, Rollout, TrafficRouter, TrafficRouterFactory, TrafficRouterName } from '@sluice/core'
+import { ambassadorCapabilities, createAmbassadorRouter } from '@sluice/ambassador'
 import { createIstioRouter, istioCapabilities } from '@sluice/istio'
 import { createNginxRouter, nginxCapabilities } from '@sluice/nginx'
 import { createSmiRouter, smiCapabilities } from '@sluice/smi'
@@ -17,6 +18,7 @@ export interface RegisteredRouter {
 }
 
 export const trafficRouters = {
+  ambassador: { factory: createAmbassadorRouter, capabilities: ambassadorCapabilities },
   istio: { factory: createIstioRouter, capabilities: istioCapabilities },
   nginx: { factory: createNginxRouter, capabilities: nginxCapabilities },
   smi: { factory: createSmiRouter, capabilities: smiCapabilities },

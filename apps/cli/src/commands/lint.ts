@@ -9,9 +9,9 @@ import { EXIT } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
-import type { Manifest } from '../manifest.ts'
 import { createConfiguredRouters, routerCapabilities, routerTargetOf, trafficRouters } from '../traffic-routers.ts'
-import { describeFieldError, loadManifest } from './load-manifest.ts'
+import { describeFieldError, loadManifest } from '../manifest.ts'
+import type { Manifest } from '../manifest.ts'
 
 const help = `Check a Rollout and the objects it references, offline.
 

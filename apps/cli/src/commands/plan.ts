@@ -9,10 +9,10 @@ import { EXIT, InputError, UsageError } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
-import type { Manifest } from '../manifest.ts'
 import { renderPlanText } from '../render/plan-text.ts'
 import { createConfiguredRouters, routerCapabilities } from '../traffic-routers.ts'
-import { describeFieldError, loadManifest } from './load-manifest.ts'
+import { describeFieldError, loadManifest } from '../manifest.ts'
+import type { Manifest } from '../manifest.ts'
 
 const help = `Preview a Rollout update step by step, offline.
 

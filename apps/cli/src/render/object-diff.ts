@@ -76,10 +76,14 @@ function diffLists(before: readonly unknown[], after: readonly unknown[], path: 
   const beforeNames = byName(before)
   const afterNames = byName(after)
   if (beforeNames && afterNames && before.length > 0 && after.length > 0) {
+    // An element added or removed as a whole is one change (its value names it); indexes are those of `after`, or of `before` for removed ones.
     const changes: FieldChange[] = []
-    afterNames.forEach((name, i) => changes.push(...diffFields(before[beforeNames.indexOf(name)], after[i], `${path}[${i}]`)))
+    afterNames.forEach((name, i) => {
+      const old = beforeNames.indexOf(name)
+      changes.push(...(old === -1 ? [{ path: `${path}[${i}]`, after: after[i] }] : diffFields(before[old], after[i], `${path}[${i}]`)))
+    })
     beforeNames.forEach((name, i) => {
-      if (!afterNames.includes(name)) changes.push(...diffFields(before[i], undefined, `${path}[${i}]`))
+      if (!afterNames.includes(name)) changes.push({ path: `${path}[${i}]`, before: before[i] })
     })
     return changes
   }

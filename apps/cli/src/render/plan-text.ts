@@ -126,13 +126,16 @@ function objectChangeLines(change: ObjectChange, p: Palette): string[] {
 }
 
 function fieldTransition(field: FieldChange, p: Palette): string {
-  const before = 'before' in field ? p.red(formatValue(field.before)) : p.dim('(unset)')
+  const before = 'before' in field ? p.red(formatValue(field.before, 80)) : p.dim('(unset)')
   const after = 'after' in field ? p.green(formatValue(field.after)) : p.dim('(unset)')
   return `${before} → ${after}`
 }
 
-/** JSON, so strings and numbers stay distinguishable (`"20"` vs `20`); long values are cut. */
-export function formatValue(value: unknown): string {
+/**
+ * JSON, so strings and numbers stay distinguishable (`"20"` vs `20`). A value on its way out may be
+ * cut to `limit` characters; what an object becomes is always shown whole.
+ */
+export function formatValue(value: unknown, limit = Infinity): string {
   const text = JSON.stringify(value) ?? String(value)
-  return text.length > 100 ? `${text.slice(0, 97)}...` : text
+  return text.length > limit ? `${text.slice(0, limit - 3)}...` : text
 }

@@ -1,0 +1,83 @@
+/**
+ * Runs the real command, as the root `sluice` script does, on every example in `examples/`: a fresh
+ * Node process reading the workspace's TypeScript sources.
+ */
+import { execFile } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { parseAllDocuments } from 'yaml'
+import type { Rollout, SimulatedState, SimulationResult } from '@sluice/core'
+
+const root = path.resolve(import.meta.dirname, '../../..')
+const examples = readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort()
+
+async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, NO_COLOR: '', FORCE_COLOR: '' }
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--conditions=@sluice/source', 'apps/cli/src/main.ts', ...args], { cwd: root, env })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string }
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
+  }
+}
+
+const pods = (s: SimulatedState) => `${s.canary.replicas}/${s.stable.replicas} ${s.canary.weight ?? '-'}/${s.stable.weight ?? '-'}`
+
+/** What the examples this package owns must show, step by step; other examples get the general checks only. */
+const expected: Record<string, string[]> = {
+  // R = 10, no traffic routing: 10 % is 1 pod beside 9, 50 % is 5 and 5
+  'basic-canary.yaml': ['1/9 -/-', '1/9 -/-', '5/5 -/-', '5/5 -/-'],
+  // R = 5 through an SMI TrafficSplit: the stable stays at 5, canary pods ceil(5·w/100)
+  'smi.yaml': ['1/5 20/80', '1/5 20/80', '3/5 50/50', '3/5 50/50', '4/5 80/20', '4/5 80/20'],
+}
+
+describe.each(examples)('sluice plan -f examples/%s', (example) => {
+  const rollout = parseAllDocuments(readFileSync(path.join(root, 'examples', example), 'utf8'))
+    .map((d) => d.toJS() as Rollout)
+    .find((o) => o?.kind === 'Rollout')
+
+  it('-o json prints only the plan, which ends fully promoted', async () => {
+    const run = await sluice('plan', '-f', `examples/${example}`, '-o', 'json')
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    const result = JSON.parse(run.stdout) as SimulationResult
+    expect(result.rollout).toBe(`${rollout?.metadata.namespace ?? 'default'}/${rollout?.metadata.name}`)
+    expect(result.steps).toHaveLength(rollout?.spec.strategy?.canary?.steps?.length ?? 0)
+    expect([result.final.phase, result.final.canary.replicas, result.final.stable.replicas]).toEqual(['Healthy', rollout?.spec.replicas ?? 1, 0])
+    const steps = expected[example]
+    if (steps) expect(result.steps.map(pods)).toEqual(steps)
+  })
+
+  it('-o text writes no colour codes into a pipe', async () => {
+    const run = await sluice('plan', '-f', `examples/${example}`)
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^Rollout \S+ \(examples\//)
+    expect(run.stdout).not.toContain('\u001b[')
+  })
+
+  it('lint finds no problems', async () => {
+    const run = await sluice('lint', '-f', `examples/${example}`)
+    expect(run.stdout).toMatch(/\nno problems\n$/)
+    expect(run.code).toBe(0)
+  })
+})
+
+describe('the real process', () => {
+  it('exits 1 with one line on a missing file, and 2 on a usage error', async () => {
+    expect(await sluice('plan', '-f', 'examples/no-such-file.yaml')).toEqual({ code: 1, stdout: '', stderr: 'sluice plan: examples/no-such-file.yaml: no such file\n' })
+    expect((await sluice('plan', '--nope')).code).toBe(2)
+  })
+
+  it('reads the manifest from standard input with -f -', async () => {
+    const child = execFile(process.execPath, ['--conditions=@sluice/source', 'apps/cli/src/main.ts', 'plan', '-f', '-', '-o', 'json'], { cwd: root })
+    child.stdin?.end(readFileSync(path.join(root, 'examples/basic-canary.yaml')))
+    let stdout = ''
+    child.stdout?.on('data', (chunk: string) => (stdout += chunk))
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect(code).toBe(0)
+    expect((JSON.parse(stdout) as SimulationResult).steps).toHaveLength(4)
+  })
+})
