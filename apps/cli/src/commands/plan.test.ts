@@ -148,7 +148,7 @@ describe('sluice plan -o text', () => {
 
   it('marks an abort in the heading and the final row', async () => {
     const run = await runSluice(['plan', '-f', 'r.yaml', '--abort-at', '0'], { 'r.yaml': manifest(rollout({ ...smi, steps }), ...services) })
-    expect(run.stdout).toContain('aborts during step 0')
+    expect(run.stdout).toContain('steps: 5\n  aborts during step 0\n')
     expect(run.stdout).toMatch(/\nfinal +aborted +Degraded +0 +0% +10 +100%/)
   })
 

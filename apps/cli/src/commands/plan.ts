@@ -70,6 +70,7 @@ export const planCommand: Command = {
             result,
             file,
             replicas: manifest.rollout.spec?.replicas ?? 1,
+            stepCount: stepsOf(manifest).length,
             routers: configuredRouters(manifest.rollout),
             objects: manifest.objects,
             abortAt,
@@ -88,9 +89,13 @@ function parseStepIndex(value: string | undefined): number | undefined {
   return Number(value)
 }
 
-function checkAbortStep(abortAt: number, manifest: Manifest): void {
+function stepsOf(manifest: Manifest): readonly unknown[] {
   const steps = manifest.rollout.spec?.strategy?.canary?.steps
-  const count = Array.isArray(steps) ? steps.length : 0
+  return Array.isArray(steps) ? steps : []
+}
+
+function checkAbortStep(abortAt: number, manifest: Manifest): void {
+  const count = stepsOf(manifest).length
   if (abortAt < count) return
   throw new UsageError(
     count === 0

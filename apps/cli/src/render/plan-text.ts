@@ -15,6 +15,8 @@ export interface PlanTextInput {
   file: string
   /** `spec.replicas`. */
   replicas: number
+  /** How many steps the Rollout has (an abort reaches fewer). */
+  stepCount: number
   /** The configured traffic routers; empty for a basic canary. */
   routers: readonly string[]
   /** The Services and mesh objects as the file holds them: what the first state is compared with. */
@@ -61,7 +63,7 @@ function heading(input: PlanTextInput): string[] {
   return [
     `${p.bold(`Rollout ${result.rollout}`)} ${p.dim(`(${input.file})`)}`,
     `  revisions: stable ${result.hashes.stable} → canary ${result.hashes.canary}`,
-    `  replicas: ${input.replicas} · ${traffic} · steps: ${result.steps.length}`,
+    `  replicas: ${input.replicas} · ${traffic} · steps: ${input.stepCount}`,
     ...(input.abortAt !== undefined ? [`  ${p.yellow(`aborts during step ${input.abortAt}`)}`] : []),
   ]
 }
@@ -106,7 +108,7 @@ function footnotes(input: PlanTextInput): string[] {
   const lines: string[] = []
   if (input.routers.length > 0 && input.abortAt === undefined) {
     // The simulator reports destination weights, and after promotion the stable Service selects the new pods.
-    lines.push(input.palette.dim('final: pods are counted per revision (canary = new, stable = previous); weights per Service, and the stable Service now selects the new revision.'))
+    lines.push(input.palette.dim('final: the pods are counted per revision (canary = new, stable = previous), the weights per Service; the stable Service selects the new revision now.'))
   }
   return lines.length > 0 ? ['', ...lines] : []
 }
