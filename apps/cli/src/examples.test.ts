@@ -71,6 +71,19 @@ describe('the real process', () => {
     expect((await sluice('plan', '--nope')).code).toBe(2)
   })
 
+  it('stops quietly when the reader of its output goes away (| head)', async () => {
+    const weights = Array.from({ length: 90 }, (_, i) => `        - setWeight: ${i + 1}\n        - pause: {}\n`).join('')
+    const big = readFileSync(path.join(root, 'examples/smi.yaml'), 'utf8').replace(/ {6}steps:\n(?: {8}- .*\n)+/, `      steps:\n${weights}`)
+    const child = execFile(process.execPath, ['--conditions=@sluice/source', 'apps/cli/src/main.ts', 'plan', '-f', '-', '-o', 'json'], { cwd: root })
+    child.stdin?.end(big)
+    child.stdout?.once('data', () => child.stdout?.destroy())
+    let stderr = ''
+    child.stderr?.on('data', (chunk: string) => (stderr += chunk))
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+  })
+
   it('reads the manifest from standard input with -f -', async () => {
     const child = execFile(process.execPath, ['--conditions=@sluice/source', 'apps/cli/src/main.ts', 'plan', '-f', '-', '-o', 'json'], { cwd: root })
     child.stdin?.end(readFileSync(path.join(root, 'examples/basic-canary.yaml')))

@@ -11,6 +11,12 @@ import { isColorWanted } from './colors.ts'
 
 const cwd = process.cwd()
 
+// `sluice plan -o json | head`: the reader went away; that is not an error of ours, and no stack either.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') process.stderr.write(`sluice: internal error: cannot write the output: ${error.message}\n`)
+  process.exit(error.code === 'EPIPE' ? 0 : 1)
+})
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (chunk) => void process.stdout.write(chunk),
   stderr: (chunk) => void process.stderr.write(chunk),
