@@ -73,6 +73,8 @@ describe('parseManifest', () => {
     ['kind: Service\nmetadata: {name: x}', 'document 1 (Service) has no apiVersion'],
     ['apiVersion: v1\nkind: Service\nmetadata: {}', 'document 1 (Service) has no metadata.name'],
     ['apiVersion: v1\nkind: Service\nmetadata: {name: x, namespace: 3}', 'document 1 (Service x) has a metadata.namespace that is not a string'],
+    ['apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: 5}', 'document 1 (Rollout) has a metadata.name that is not a string'],
+    ['apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web, namespace: [a]}', 'document 1 (Rollout web) has a metadata.namespace that is not a string'],
   ])('refuses %j', (source, problem) => {
     const error = inputError(source)
     expect(error.message).toBe('f.yaml: a document is not a Kubernetes object')

@@ -148,10 +148,12 @@ function objectProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return 'is not a mapping (expected a Kubernetes object with apiVersion, kind and metadata)'
   if (typeof value.kind !== 'string' || value.kind === '') return 'has no kind'
   if (typeof value.apiVersion !== 'string' || value.apiVersion === '') return `(${value.kind}) has no apiVersion`
-  if (value.kind === 'Rollout') return undefined // the Rollout's own fields are validated with field paths later
-  const metadata = value.metadata
-  if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '') return `(${value.kind}) has no metadata.name`
-  if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string') return `(${value.kind} ${metadata.name}) has a metadata.namespace that is not a string`
+  const metadata = isRecord(value.metadata) ? value.metadata : {}
+  const { name, namespace } = metadata
+  // A Rollout without a name is left to validateRollout, which names the field; any other object needs one to be stored.
+  if (name !== undefined && typeof name !== 'string') return `(${value.kind}) has a metadata.name that is not a string`
+  if (value.kind !== 'Rollout' && (typeof name !== 'string' || name === '')) return `(${value.kind}) has no metadata.name`
+  if (namespace !== undefined && typeof namespace !== 'string') return `(${value.kind} ${String(name)}) has a metadata.namespace that is not a string`
   return undefined
 }
 
