@@ -47,6 +47,7 @@ export type {
   WeightVerification,
 } from './traffic/traffic-router.ts'
 
+export { routerTargetOf } from './traffic/router-target.ts'
 export type { FieldError, FieldErrorKind } from './validation/field-error.ts'
 export { fieldError, formatFieldError } from './validation/field-error.ts'
 

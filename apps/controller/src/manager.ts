@@ -1,0 +1,235 @@
+/**
+ * Wires the controller together: informers fill the caches and turn changes into Rollout keys, the
+ * work queue hands keys to the reconciler, the leader Lease decides who may write, and the HTTP
+ * server reports metrics and health.
+ */
+import { CoreV1Api } from '@kubernetes/client-node'
+import type { KubeConfig } from '@kubernetes/client-node'
+import { ROLLOUT_API_VERSION, ROLLOUT_KIND } from '@sluice/core'
+import type { KubeObject, Rollout } from '@sluice/core'
+import { createKubeApi, EventRecorder, Informer, InformerCache, LeaderElector, objectKey, WorkQueue } from '@sluice/kube'
+import type { ClusterKubeApi } from '@sluice/kube'
+import type { Server } from 'node:http'
+import type { Logger } from 'pino'
+import type { ControllerConfig } from './config.ts'
+import { startHttpServer } from './http-server.ts'
+import { createMetrics } from './metrics.ts'
+import type { ControllerMetrics } from './metrics.ts'
+import { RolloutReconciler } from './reconcile/rollout-reconciler.ts'
+import { referencedObjects } from './referenced-objects.ts'
+import { createRouterRegistry } from './traffic-routers.ts'
+
+export interface RunningController {
+  readonly metrics: ControllerMetrics
+  readonly server: Server
+  isLeader(): boolean
+  isReady(): boolean
+  /** Finishes the reconcile in flight, releases the Lease, stops watching. */
+  stop(): Promise<void>
+  /** Resolves when the controller stopped by itself (lost its Lease) or was stopped. */
+  readonly done: Promise<'stopped' | 'lost-lease'>
+}
+
+/** Kinds the routers read: watched (and cached) when the cluster serves them. */
+const MESH_KINDS = (config: ControllerConfig): { apiVersion: string; kind: string }[] => [
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService' },
+  { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule' },
+  { apiVersion: config.trafficSplitApiVersion ?? 'split.smi-spec.io/v1alpha1', kind: 'TrafficSplit' },
+  { apiVersion: config.ambassadorApiVersion ?? 'getambassador.io/v3alpha1', kind: 'Mapping' },
+]
+
+export async function startController(config: ControllerConfig, kc: KubeConfig, logger: Logger): Promise<RunningController> {
+  const metrics = createMetrics()
+  const cache = new InformerCache()
+  const direct = createKubeApi(kc, { userAgent: 'sluice-controller' })
+  const kube = createKubeApi(kc, { cache, userAgent: 'sluice-controller' })
+  const runtimeLog = logger.child({ component: 'runtime' })
+  const namespace = config.namespace === undefined ? {} : { namespace: config.namespace }
+  const silenceTimeoutMs = config.watchSilenceMs
+
+  const rollouts = new Informer<Rollout>(direct, { apiVersion: ROLLOUT_API_VERSION, kind: ROLLOUT_KIND, ...namespace, logger: runtimeLog, silenceTimeoutMs })
+  const replicaSets = new Informer<KubeObject>(direct, {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    ...namespace,
+    labelSelector: 'rollouts-pod-template-hash',
+    logger: runtimeLog,
+    silenceTimeoutMs,
+  })
+  const services = new Informer<KubeObject>(direct, { apiVersion: 'v1', kind: 'Service', ...namespace, logger: runtimeLog, silenceTimeoutMs })
+  const informers: Informer<KubeObject>[] = [rollouts as unknown as Informer<KubeObject>, replicaSets, services]
+  for (const kind of MESH_KINDS(config)) {
+    if (!(await serves(direct, kind.apiVersion, kind.kind))) {
+      logger.info({ apiVersion: kind.apiVersion, kind: kind.kind }, 'not served by this cluster: not watched')
+      continue
+    }
+    informers.push(new Informer<KubeObject>(direct, { ...kind, ...namespace, logger: runtimeLog, silenceTimeoutMs }))
+  }
+  // The ReplicaSet informer sees only labelled sets, so it cannot answer arbitrary reads: the reconciler reads its store directly.
+  for (const informer of informers) if (informer !== replicaSets) cache.add(informer)
+
+  const queue = new WorkQueue({ name: 'rollouts', logger: runtimeLog })
+  const enqueue = (key: string) => {
+    queue.add(key)
+    metrics.setQueueDepth(queue.length)
+  }
+  const rolloutOwning = (object: KubeObject): string | undefined => {
+    const owner = (object.metadata.ownerReferences ?? []).find((o) => o.controller && o.kind === ROLLOUT_KIND)
+    return owner ? `${object.metadata.namespace}/${owner.name}` : undefined
+  }
+  const rolloutsReading = (object: KubeObject): string[] =>
+    rollouts.store
+      .byNamespace(object.metadata.namespace ?? 'default')
+      .concat(object.kind === 'VirtualService' ? rollouts.store.list() : [])
+      .filter((r) => referencedObjects(r).some((o) => o.kind === object.kind && o.name === object.metadata.name && o.namespace === object.metadata.namespace))
+      .map((r) => objectKey(r))
+
+  rollouts.onAdd((r) => enqueue(objectKey(r)))
+  rollouts.onUpdate((_prev, r) => enqueue(objectKey(r)))
+  rollouts.onDelete((r) => {
+    metrics.deleteRollout(r.metadata.namespace ?? 'default', r.metadata.name ?? '')
+    reconciler.forget(objectKey(r))
+  })
+  const wake = (object: KubeObject) => {
+    const owner = rolloutOwning(object)
+    if (owner) enqueue(owner)
+    for (const key of rolloutsReading(object)) enqueue(key)
+  }
+  for (const informer of informers.slice(1)) {
+    informer.onAdd(wake)
+    informer.onUpdate((prev, current) => {
+      wake(current)
+      if (prev.metadata.ownerReferences !== current.metadata.ownerReferences) {
+        const before = rolloutOwning(prev)
+        if (before) enqueue(before)
+      }
+    })
+    informer.onDelete(wake)
+  }
+
+  const events = new EventRecorder({
+    kube: direct,
+    reportingController: 'sluice.io/controller',
+    reportingInstance: config.leaderElection.identity,
+    logger: runtimeLog,
+  })
+  const core = kc.makeApiClient(CoreV1Api)
+  let leading = !config.leaderElection.enabled
+  let stopping = false
+  const reconciler = new RolloutReconciler({
+    kube,
+    rollouts,
+    replicaSets,
+    registry: createRouterRegistry(config),
+    events,
+    metrics,
+    logger,
+    now: () => new Date(),
+    planOptions: { verifyRetryMs: config.verifyRetryMs },
+    mayWrite: () => leading && !stopping,
+    evict: async (ns, name) => {
+      try {
+        await core.createNamespacedPodEviction({ name, namespace: ns, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } } })
+        return true
+      } catch (error) {
+        const code = (error as { code?: number }).code
+        if (code === 429 || code === 404) return false
+        throw error
+      }
+    },
+  })
+
+  for (const informer of informers) informer.start()
+  const synced = () => informers.every((i) => i.hasSynced())
+  let resolveDone: (how: 'stopped' | 'lost-lease') => void = () => {}
+  const done = new Promise<'stopped' | 'lost-lease'>((resolve) => {
+    resolveDone = resolve
+  })
+
+  const server = await startHttpServer({ host: config.httpHost, port: config.httpPort, registry: metrics.registry, isHealthy: () => true, isReady: synced })
+  await Promise.all(informers.map((i) => i.waitForSync()))
+  logger.info({ kinds: informers.map((i) => i.kind) }, 'caches synced')
+
+  const requestsTimer = setInterval(() => metrics.countApiRequests(direct.requests), 5000)
+  requestsTimer.unref()
+
+  const workers = queue.run(reconciler.reconcile, {
+    workers: config.workers,
+    onOutcome: (key, outcome, ms) => {
+      const [ns = '', name = ''] = key.split('/')
+      const kind = outcome.type === 'requeueAfter' ? 'requeue' : outcome.type
+      metrics.observeReconcile(ns, name, ms / 1000, kind)
+      metrics.setQueueDepth(queue.length)
+      if (outcome.type === 'retry' || outcome.type === 'terminal') {
+        logger.warn({ namespace: ns, rollout: name, error: (outcome.error as Error)?.message ?? String(outcome.error), outcome: outcome.type }, 'reconcile failed')
+      }
+    },
+  })
+
+  const enqueueAll = () => {
+    for (const r of rollouts.store.list()) enqueue(objectKey(r))
+  }
+  let elector: LeaderElector | undefined
+  if (config.leaderElection.enabled) {
+    elector = new LeaderElector({
+      kube: direct,
+      namespace: config.leaderElection.namespace,
+      name: config.leaderElection.name,
+      identity: config.leaderElection.identity,
+      leaseDurationMs: config.leaderElection.leaseDurationMs,
+      renewDeadlineMs: config.leaderElection.renewDeadlineMs,
+      retryPeriodMs: config.leaderElection.retryPeriodMs,
+      logger: runtimeLog,
+      onStartedLeading: () => {
+        leading = true
+        logger.info({ identity: config.leaderElection.identity }, 'leading: reconciling Rollouts')
+        enqueueAll()
+      },
+      onStoppedLeading: () => {
+        const wasLeading = leading
+        leading = false
+        if (wasLeading && !stopping) {
+          logger.error({ identity: config.leaderElection.identity }, 'lost the leader Lease: stopping')
+          void stop().then(() => resolveDone('lost-lease'))
+        }
+      },
+      onNewLeader: (identity) => logger.info({ leader: identity }, 'leader'),
+    })
+    elector.start()
+  } else {
+    enqueueAll()
+  }
+
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    clearInterval(requestsTimer)
+    await queue.shutDown()
+    await workers
+    if (elector) await elector.release()
+    await Promise.all(informers.map((i) => i.stop()))
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    resolveDone('stopped')
+  }
+
+  return {
+    metrics,
+    server,
+    isLeader: () => leading,
+    isReady: synced,
+    stop,
+    done,
+  }
+}
+
+async function serves(kube: ClusterKubeApi, apiVersion: string, kind: string): Promise<boolean> {
+  try {
+    await kube.resource(apiVersion, kind)
+    return true
+  } catch {
+    // Not served (CRD not installed): the routers for it then read with plain GETs and report what is missing.
+    return false
+  }
+}
+

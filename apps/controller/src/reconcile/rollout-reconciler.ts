@@ -1,0 +1,257 @@
+/**
+ * Reconciles one Rollout: re-read what the cluster says (from the informer caches), ask the engine,
+ * carry out the plan, write the status with optimistic concurrency, record Events. Level-based: it
+ * never trusts what an event said, only what it reads now.
+ */
+import {
+  AdapterError,
+  configuredRouters,
+  describeStep,
+  fieldError,
+  isTerminal,
+  planRollout,
+  POD_TEMPLATE_HASH_LABEL,
+  statusChanged,
+  TerminalError,
+} from '@sluice/core'
+import type {
+  DesiredTraffic,
+  FieldError,
+  KubeObject,
+  ObservedRollout,
+  ObservedWeightVerification,
+  PlanOptions,
+  Rollout,
+  RolloutEvent,
+  RolloutPlan,
+  TrafficRouter,
+} from '@sluice/core'
+import type { ClusterKubeApi, EventRecorder, Informer, ReconcileResult } from '@sluice/kube'
+import type { Logger } from 'pino'
+import { parseObjectKey } from '@sluice/kube'
+import type { ControllerMetrics } from '../metrics.ts'
+import { capabilitiesOf, routersFor } from '../traffic-routers.ts'
+import type { RouterRegistry } from '../traffic-routers.ts'
+import { executeAction } from './execute.ts'
+import { observePod, observeReplicaSet, observeService } from './observe.ts'
+
+export interface RolloutReconcilerDeps {
+  /** Reads answered from the informer caches where one covers the kind. */
+  kube: ClusterKubeApi
+  rollouts: Informer<Rollout>
+  replicaSets: Informer<KubeObject>
+  registry: RouterRegistry
+  events: EventRecorder
+  metrics: ControllerMetrics
+  logger: Logger
+  evict: (namespace: string, name: string) => Promise<boolean>
+  /** Time, passed in (tests move it). */
+  now: () => Date
+  planOptions?: PlanOptions
+  /** False while this replica does not hold the leader Lease: it must not write. */
+  mayWrite: () => boolean
+}
+
+/** resourceVersions this controller wrote, per object, until the informer shows them (a lagging cache must not be acted on). */
+type Expectations = Map<string, string>
+
+export class RolloutReconciler {
+  readonly #deps: RolloutReconcilerDeps
+  readonly #expected = new Map<string, Expectations>()
+
+  constructor(deps: RolloutReconcilerDeps) {
+    this.#deps = deps
+  }
+
+  /** Forget what was expected of a Rollout (deleted). */
+  forget(key: string): void {
+    this.#expected.delete(key)
+  }
+
+  readonly reconcile = async (key: string): Promise<ReconcileResult> => {
+    const { namespace, name } = parseObjectKey(key)
+    const log = this.#deps.logger.child({ namespace, rollout: name })
+    const rollout = this.#deps.rollouts.store.get(key)
+    if (!rollout || rollout.metadata.deletionTimestamp) {
+      this.#expected.delete(key)
+      return { type: 'done' }
+    }
+    if (!this.#deps.mayWrite()) return { type: 'done' }
+    if (!this.#cacheCaughtUp(key, rollout)) {
+      log.debug({}, 'cache has not caught up with our last write yet')
+      return { type: 'requeueAfter', ms: 200 }
+    }
+
+    const kube = this.#deps.kube
+    const routers = routersFor(this.#deps.registry, rollout, kube)
+    const observed = await this.#observe(rollout, routers)
+    let plan = planRollout(observed, this.#deps.now(), this.#deps.planOptions)
+
+    const written: Expectations = new Map()
+    const routerEvents: RolloutEvent[] = []
+    for (const action of plan.actions) {
+      try {
+        const result = await executeAction(rollout, action, { kube, routers, evict: this.#deps.evict })
+        for (const w of result.written) if (w.resourceVersion) written.set(`${w.kind}/${namespace}/${w.name}`, w.resourceVersion)
+        for (const { router, change } of result.routerChanges) {
+          routerEvents.push({ type: 'Normal', reason: 'TrafficRoutingUpdated', message: `[${router}] ${change.object} has been ${change.result}${change.detail ? `: ${change.detail}` : ''}` })
+        }
+      } catch (error) {
+        this.#remember(key, written)
+        if (!isTerminal(error)) {
+          const reason = action.type === 'setTraffic' ? 'TrafficRoutingError' : 'ReconcileError'
+          this.#deps.events.record(rollout, { type: 'Warning', reason, note: errorMessage(error) })
+          throw error
+        }
+        // Retrying cannot help (a foreign object in the way, a route that is not there): report it
+        // on the Rollout like an invalid spec, and look again when something changes.
+        plan = planRollout({ ...observed, routerErrors: [...(observed.routerErrors ?? []), terminalFieldError(rollout, action.type, error)] }, this.#deps.now(), this.#deps.planOptions)
+        break
+      }
+    }
+    this.#remember(key, written)
+
+    if (statusChanged(rollout.status, plan.status)) {
+      const updated = await kube.replaceStatus({ ...rollout, status: plan.status })
+      if (updated.metadata.resourceVersion) this.#remember(key, new Map([[`Rollout/${namespace}/${name}`, updated.metadata.resourceVersion]]))
+      this.#deps.metrics.setRollout(updated as Rollout)
+    } else {
+      this.#deps.metrics.setRollout(rollout)
+    }
+    for (const event of [...plan.events, ...routerEvents]) this.#deps.events.record(rollout, { type: event.type, reason: event.reason, note: event.message })
+    logPlan(log, rollout, plan)
+    return plan.requeueAfterMs === undefined ? { type: 'done' } : { type: 'requeueAfter', ms: Math.max(plan.requeueAfterMs, 10) }
+  }
+
+  async #observe(rollout: Rollout, routers: TrafficRouter[]): Promise<ObservedRollout> {
+    const { kube, registry } = this.#deps
+    const namespace = rollout.metadata.namespace ?? 'default'
+    const uid = rollout.metadata.uid ?? ''
+    const replicaSets = this.#deps.replicaSets.store.byControllerUid(uid).map(observeReplicaSet)
+
+    const canary = rollout.spec.strategy?.canary
+    const services = []
+    for (const serviceName of new Set([canary?.canaryService, canary?.stableService])) {
+      if (!serviceName) continue
+      const service = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name: serviceName })
+      if (service) services.push(observeService(service))
+    }
+
+    const routerErrors: FieldError[] = []
+    for (const router of routers) {
+      try {
+        routerErrors.push(...(await router.validate()))
+      } catch (error) {
+        if (!isTerminal(error)) throw error
+        routerErrors.push(fieldError('invalid', `spec.strategy.canary.trafficRouting.${router.name}`, errorMessage(error)))
+      }
+    }
+
+    const observed: ObservedRollout = { rollout, replicaSets, services, routerErrors, routerCapabilities: capabilitiesOf(registry) }
+    const verification = await this.#verifyRecordedWeights(rollout, routers)
+    if (verification) observed.weightVerification = verification
+
+    if (rollout.spec.restartAt && rollout.spec.restartAt !== rollout.status?.restartedAt) {
+      const hashes = new Set(replicaSets.map((rs) => rs.podTemplateHash))
+      const selector = Object.entries(rollout.spec.selector?.matchLabels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+      const pods = await kube.list({ apiVersion: 'v1', kind: 'Pod', namespace }, selector ? { labelSelector: selector } : {})
+      observed.pods = pods.filter((p) => hashes.has(p.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '')).map(observePod)
+    }
+    return observed
+  }
+
+  /** Asks the routers that verify weights whether the recorded weights are in effect. */
+  async #verifyRecordedWeights(rollout: Rollout, routers: TrafficRouter[]): Promise<ObservedWeightVerification | undefined> {
+    const weights = rollout.status?.canary?.weights
+    const verifiers = routers.filter((r) => r.capabilities.weightVerification && r.verify)
+    if (!weights || verifiers.length === 0) return undefined
+    const desired: DesiredTraffic = {
+      canary: { ...weights.canary },
+      stable: { ...weights.stable },
+      additional: [],
+      maxWeight: rollout.spec.strategy?.canary?.trafficRouting?.maxTrafficWeight ?? 100,
+      headerRoutes: [],
+      mirrorRoutes: [],
+    }
+    for (const router of verifiers) {
+      try {
+        const answer = await router.verify?.(desired)
+        if (answer && !answer.verified) return { canaryWeight: weights.canary.weight, verified: false, reason: `[${router.name}] ${answer.reason}` }
+      } catch (error) {
+        // A failed check is not a verified weight: report it and keep the step waiting.
+        this.#deps.events.record(rollout, { type: 'Warning', reason: 'WeightVerifyError', note: `[${router.name}] ${errorMessage(error)}` })
+        return { canaryWeight: weights.canary.weight, verified: false, reason: errorMessage(error) }
+      }
+    }
+    return { canaryWeight: weights.canary.weight, verified: true }
+  }
+
+  #remember(key: string, written: Expectations): void {
+    if (written.size === 0) return
+    const expected = this.#expected.get(key) ?? new Map<string, string>()
+    for (const [object, rv] of written) expected.set(object, rv)
+    this.#expected.set(key, expected)
+  }
+
+  /** True when the caches show every object at least at the version this controller last wrote. */
+  #cacheCaughtUp(key: string, rollout: Rollout): boolean {
+    const expected = this.#expected.get(key)
+    if (!expected) return true
+    const namespace = rollout.metadata.namespace ?? 'default'
+    for (const [object, rv] of expected) {
+      const [kind, , name] = object.split('/')
+      let current: string | undefined
+      if (kind === 'Rollout') current = rollout.metadata.resourceVersion
+      else if (kind === 'ReplicaSet') current = this.#deps.replicaSets.store.get(`${namespace}/${name}`)?.metadata.resourceVersion
+      else {
+        expected.delete(object)
+        continue
+      }
+      if (current === undefined || isOlder(current, rv)) return false
+      expected.delete(object)
+    }
+    if (expected.size === 0) this.#expected.delete(key)
+    return true
+  }
+}
+
+/**
+ * resourceVersions are opaque to clients, but every API server backed by etcd hands out increasing
+ * integers; only when both are integers do we compare them, otherwise we take the cache as current.
+ */
+function isOlder(current: string, expected: string): boolean {
+  if (!/^\d+$/.test(current) || !/^\d+$/.test(expected)) return false
+  return BigInt(current) < BigInt(expected)
+}
+
+function terminalFieldError(rollout: Rollout, action: string, error: unknown): FieldError {
+  const router = error instanceof AdapterError ? error.adapter : configuredRouters(rollout)[0]
+  const path = action === 'setTraffic' && router ? `spec.strategy.canary.trafficRouting.${router}` : 'spec'
+  return fieldError('invalid', path, errorMessage(error))
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof TerminalError || error instanceof AdapterError || error instanceof Error) return error.message
+  return String(error)
+}
+
+function logPlan(log: Logger, rollout: Rollout, plan: RolloutPlan): void {
+  const status = plan.status
+  const index = status.currentStepIndex
+  const steps = rollout.spec.strategy?.canary?.steps ?? []
+  log.info(
+    {
+      phase: status.phase,
+      step: index === undefined ? null : `${index}/${steps.length}`,
+      stepName: index === undefined ? null : describeStep(steps[index]),
+      weight: status.canary?.weights?.canary.weight ?? null,
+      actions: plan.actions.map((a) => a.type),
+      requeueAfterMs: plan.requeueAfterMs ?? null,
+      ...(status.conditions?.find((c) => c.type === 'InvalidSpec') ? { invalid: status.message } : {}),
+    },
+    'reconciled',
+  )
+}
+
