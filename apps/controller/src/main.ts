@@ -40,7 +40,9 @@ async function main(): Promise<number> {
     logger.fatal({ err: { message: (error as Error).message } }, 'cannot start')
     return 1
   }
-  logger.info({ http: `${config.httpHost}:${config.httpPort}`, namespace: config.namespace ?? '(all)', leaderElection: config.leaderElection.enabled }, 'started')
+  const address = controller.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.httpPort
+  logger.info({ http: `${config.httpHost}:${port}`, port, namespace: config.namespace ?? '(all)', leaderElection: config.leaderElection.enabled }, 'started')
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down: finishing the reconcile in flight')

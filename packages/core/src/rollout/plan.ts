@@ -249,7 +249,7 @@ function isFullyPromoted(pass: Pass): boolean {
 }
 
 function settleFlags(pass: Pass): void {
-  const { status, prev, now, events } = pass
+  const { status, now, events } = pass
   if (isFullyPromoted(pass)) {
     if (status.abort) events.push({ type: 'Normal', reason: 'AbortIgnored', message: 'The Rollout is fully promoted: nothing to abort' })
     delete status.abort
@@ -264,12 +264,11 @@ function settleFlags(pass: Pass): void {
     status.pauseConditions = []
     status.controllerPause = false
     delete status.promoteFull
-  } else {
+  } else if (status.abortedAt) {
+    // abortedAt outlives abort only when someone cleared abort: a retry.
     delete status.abortedAt
-    if (prev.abort) {
-      events.push({ type: 'Normal', reason: 'RolloutRetry', message: 'Retrying the Rollout after abort' })
-      setCondition(status, now, { type: 'Progressing', status: 'Unknown', reason: 'RolloutRetry', message: 'Retrying Rollout after abort' }, true)
-    }
+    events.push({ type: 'Normal', reason: 'RolloutRetry', message: 'Retrying the Rollout after abort' })
+    setCondition(status, now, { type: 'Progressing', status: 'Unknown', reason: 'RolloutRetry', message: 'Retrying Rollout after abort' }, true)
   }
   if (status.promoteFull) {
     status.pauseConditions = []
