@@ -29,23 +29,6 @@ const registry: Partial<Record<string, RegisteredRouter>> = trafficRouters
 /** The capabilities of every registered router, for `validateRollout` and `simulateRollout`. */
 export const routerCapabilities: RouterCapabilityMap = Object.fromEntries(Object.entries(trafficRouters).map(([name, r]) => [name, r.capabilities]))
 
-/** The rollout the routers work for, as the engine describes it to them. */
-export function routerTargetOf(rollout: Rollout): RouterTarget {
-  const canary = rollout.spec?.strategy?.canary
-  return {
-    rollout: {
-      apiVersion: rollout.apiVersion,
-      kind: rollout.kind,
-      name: rollout.metadata.name ?? '',
-      namespace: rollout.metadata.namespace ?? 'default',
-      uid: rollout.metadata.uid ?? '00000000-0000-4000-8000-00000000beef',
-    },
-    canaryService: canary?.canaryService ?? '',
-    stableService: canary?.stableService ?? '',
-    managedRoutes: (canary?.trafficRouting?.managedRoutes ?? []).map((r) => r.name),
-  }
-}
-
 export interface ConfiguredRouters {
   routers: TrafficRouter[]
   /** Routers whose factory refused the configuration, at `spec.strategy.canary.trafficRouting.<name>`. */

@@ -3,13 +3,13 @@
  * Rollout API and against what its configured traffic routers can do; when the file also holds other
  * objects, checks the Services and mesh objects the Rollout references as the controller would.
  */
-import { createMemoryKube, fieldError, formatFieldError, validateRollout, validateServiceReferences } from '@sluice/core'
+import { createMemoryKube, fieldError, formatFieldError, routerTargetOf, validateRollout, validateServiceReferences } from '@sluice/core'
 import type { FieldError, KubeApi, ObservedService, Rollout } from '@sluice/core'
 import { EXIT } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
-import { createConfiguredRouters, routerCapabilities, routerTargetOf, trafficRouters } from '../traffic-routers.ts'
+import { createConfiguredRouters, routerCapabilities, trafficRouters } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
 import type { Manifest } from '../manifest.ts'
 
