@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  resolve: { conditions: ['@sluice/source'] },
+  test: {
+    include: ['src/**/*.test.ts'],
+    // The weight-verification tests install moto into a cache the first time (pip, a minute or two).
+    hookTimeout: 600_000,
+    testTimeout: 60_000,
+  },
+})
