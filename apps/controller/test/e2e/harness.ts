@@ -270,3 +270,30 @@ export async function setImage(env: Env, name: string, image: string): Promise<v
 }
 
 export { installCrds }
+
+/** Records every version of the objects of one kind in the test namespace, from a watch. */
+export interface Recorder<T extends KubeObject> {
+  readonly seen: T[]
+  stop(): void
+}
+
+export async function record<T extends KubeObject>(env: Env, apiVersion: string, kind: string): Promise<Recorder<T>> {
+  const seen: T[] = []
+  const handle = await env.api.watch<T>({ apiVersion, kind, namespace: env.namespace }, { allowWatchBookmarks: false, timeoutSeconds: 600 }, (event) => {
+    if (event.type === 'ADDED' || event.type === 'MODIFIED') seen.push(event.object)
+  })
+  return { seen, stop: () => handle.abort() }
+}
+
+/** Consecutive duplicates removed: the sequence of distinct values something went through. */
+export function transitions<T>(values: readonly T[]): T[] {
+  return values.filter((v, i) => i === 0 || JSON.stringify(v) !== JSON.stringify(values[i - 1]))
+}
+
+/** Changes the image and waits until the controller has taken the new template (status.currentPodHash moved). */
+export async function updateImage(env: Env, name: string, image: string): Promise<string> {
+  const before = (await getRollout(env, name)).status?.currentPodHash
+  await setImage(env, name, image)
+  const r = await rolloutWhere(env, name, `new template of ${image} observed`, (x) => x.status?.currentPodHash !== undefined && x.status.currentPodHash !== before)
+  return r.status?.currentPodHash ?? ''
+}
