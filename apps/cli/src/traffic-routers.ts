@@ -5,6 +5,7 @@
  */
 import { configuredRouters, fieldError } from '@sluice/core'
 import type { FieldError, KubeApi, RouterCapabilities, RouterCapabilityMap, RouterTarget, Rollout, TrafficRouter, TrafficRouterFactory, TrafficRouterName } from '@sluice/core'
+import { albCapabilities, createAlbRouter } from '@sluice/alb'
 import { ambassadorCapabilities, createAmbassadorRouter } from '@sluice/ambassador'
 import { createIstioRouter, istioCapabilities } from '@sluice/istio'
 import { createNginxRouter, nginxCapabilities } from '@sluice/nginx'
@@ -18,6 +19,7 @@ export interface RegisteredRouter {
 }
 
 export const trafficRouters = {
+  alb: { factory: createAlbRouter, capabilities: albCapabilities },
   ambassador: { factory: createAmbassadorRouter, capabilities: ambassadorCapabilities },
   istio: { factory: createIstioRouter, capabilities: istioCapabilities },
   nginx: { factory: createNginxRouter, capabilities: nginxCapabilities },

@@ -100,6 +100,24 @@ describe('sluice plan -o json', () => {
     expect(vs?.spec).toMatchObject({ http: [{ name: 'primary', route: [{ weight: 95 }, { weight: 5 }] }] })
   })
 
+  it('alb: the weights go into the forward action annotation of the Ingress', async () => {
+    const ingress = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web-stable', port: { name: 'use-annotation' } } } }] } }] },
+    }
+    const canary = { canaryService: 'web-canary', stableService: 'web-stable', trafficRouting: { alb: { ingress: 'web', servicePort: 80 } }, steps: [{ setWeight: 33 }] }
+    const result = await planJson(manifest(rollout(canary), ...services, ingress))
+    expect(result.steps.map(pods)).toEqual(['4/10 33/67'])
+    const annotations = result.steps[0]?.resources.find((o) => o.kind === 'Ingress')?.metadata.annotations ?? {}
+    const action = JSON.parse(annotations['alb.ingress.kubernetes.io/actions.web-stable'] ?? '{}') as { ForwardConfig: { TargetGroups: { ServiceName: string; Weight: number }[] } }
+    expect(action.ForwardConfig.TargetGroups.map((g) => [g.ServiceName, g.Weight])).toEqual([
+      ['web-canary', 33],
+      ['web-stable', 67],
+    ])
+  })
+
   it('--abort-at N: no step after N, and the final state is the settled abort', async () => {
     const result = await planJson(manifest(rollout({ ...smi, steps }), ...services), '--abort-at', '2')
     expect(result.steps.map(pods)).toEqual(['1/10 5/95', '1/10 5/95', '4/10 33/67'])
