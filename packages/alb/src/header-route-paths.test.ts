@@ -41,6 +41,8 @@ describe('withHeaderRoutePaths', () => {
     ],
     // a user path to a Service that happens to share a route name, but without use-annotation, is not the router's
     ['user path named like a route', [rule('a', numbered('/x', 'h1'), annotated('/', 'web-root'))], [], [rule('a', numbered('/x', 'h1'), annotated('/', 'web-root'))]],
+    // a path to the action Service that bypasses the annotation (a port number) is not weighted, so gets no route
+    ['action Service by port number', [rule('a', numbered('/health', 'web-root'), annotated('/', 'web-root'))], ['h1'], [rule('a', annotated('/', 'h1'), numbered('/health', 'web-root'), annotated('/', 'web-root'))]],
     // a rule without http stays as it is
     ['host-only rule', [{ host: 'bare' }], ['h1'], [{ host: 'bare' }]],
   ])('%s', (_name, rules, routes, expected) => {

@@ -18,10 +18,11 @@ export interface HeaderRoutePathsInput {
 }
 
 /**
- * The rules with exactly the header-route paths `routes` need: in each rule that routes to the action
- * Service, for each route (in order) a copy of each action-Service path (same `path` and `pathType`)
- * with backend `<route>`/`use-annotation`, all placed before the rule's other paths. Paths of managed
- * routes not in `routes` are dropped; every other path stays as it was, in its order.
+ * The rules with exactly the header-route paths `routes` need: in each rule with paths to the action
+ * Service through its annotation (port `use-annotation`), for each route (in order) a copy of each of
+ * those paths (same `path` and `pathType`) with backend `<route>`/`use-annotation`, all placed before
+ * the rule's other paths. Paths of managed routes not in `routes` are dropped; every other path stays
+ * as it was, in its order.
  *
  * Argo Rollouts adds `/*` to every rule; copying the action paths instead keeps a header route from
  * catching requests for other hosts or paths of a shared Ingress.
@@ -35,7 +36,7 @@ export function withHeaderRoutePaths(rules: readonly IngressRule[], input: Heade
   return rules.map((rule) => {
     if (!rule.http) return cloneJson(rule)
     const own = rule.http.paths.filter((p) => !isManagedPath(p))
-    const actionPaths = own.filter((p) => p.backend.service?.name === input.actionService)
+    const actionPaths = own.filter((p) => p.backend.service?.name === input.actionService && usesAnnotation(p))
     const routePaths = actionPaths.length === 0 ? [] : input.routes.flatMap((route) => actionPaths.map((p) => routePath(p, route)))
     return cloneJson({ ...rule, http: { ...rule.http, paths: [...routePaths, ...own] } })
   })
