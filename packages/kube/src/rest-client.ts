@@ -6,6 +6,9 @@
  */
 import { IsomorphicFetchHttpLibrary, RequestContext } from '@kubernetes/client-node'
 import type { KubeConfig } from '@kubernetes/client-node'
+
+/** undici's Dispatcher, as client-node types it (undici is not a dependency of this package). */
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>
 import { KubeApiError } from '@sluice/core'
 import { toKubeApiError } from './api-error.ts'
 
@@ -38,7 +41,7 @@ export class RestClient {
    * keeping the first one lets requests share connections. Credentials travel in headers, which are
    * applied afresh each time.
    */
-  #dispatcher: ReturnType<RequestContext['getDispatcher']>
+  #dispatcher: Dispatcher | undefined
 
   constructor(kc: KubeConfig, options: RestClientOptions = {}) {
     this.#kc = kc
@@ -57,25 +60,55 @@ export class RestClient {
       if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) throw toKubeApiError(response.httpStatusCode, text, label)
       return (text ? JSON.parse(text) : {}) as T
     } catch (error) {
+      if (timeout.aborted) this.#recycleConnections()
       throw this.#transportError(label, error, timeout)
     }
   }
 
-  /** Opens a streaming GET (a watch) and returns its body; throws `KubeApiError` for non-2xx answers. */
-  async stream(request: Omit<RestRequest, 'method' | 'body' | 'contentType'> & { signal: AbortSignal }): Promise<ReadableStream<Uint8Array>> {
+  /**
+   * Drops the shared pool after a request timed out: its connection may be dead without either
+   * side having noticed (a frozen peer, a lost route), and over HTTP/2 every later request would
+   * queue behind it. Requests in flight on it fail and are retried by their callers.
+   */
+  #recycleConnections(): void {
+    const dead = this.#dispatcher
+    this.#dispatcher = undefined
+    dead?.destroy().catch(() => {})
+  }
+
+  /**
+   * Opens a streaming GET (a watch) on a connection of its own; throws `KubeApiError` for non-2xx
+   * answers. Call `close()` when done: it tears that connection down, which is the only way to get
+   * rid of a connection that went silent (undici keeps an aborted stream's connection, and over
+   * HTTP/2 every request shares one).
+   */
+  async stream(
+    request: Omit<RestRequest, 'method' | 'body' | 'contentType'> & { signal: AbortSignal },
+  ): Promise<{ body: ReadableStream<Uint8Array>; close: () => void }> {
     const label = `GET ${request.path}`
+    let dispatcher: Dispatcher | undefined
+    const close = () => {
+      dispatcher?.destroy().catch(() => {})
+    }
     try {
-      const response = await this.#send({ ...request, method: 'GET' })
+      const response = await this.#send({ ...request, method: 'GET' }, (d) => {
+        dispatcher = d
+      })
       if (response.httpStatusCode !== 200) throw toKubeApiError(response.httpStatusCode, await response.body.text(), label)
       const body = response.body.stream()
       if (!body) throw new Error(`[kube] ${label}: the response has no body`)
-      return body
+      return { body, close }
     } catch (error) {
+      close()
       throw this.#transportError(label, error, undefined)
     }
   }
 
-  async #send(request: RestRequest) {
+  /**
+   * Sends one request. Without `ownConnection` it uses the shared connection pool; with it, the
+   * fresh one client-node made for this request, handed to `ownConnection` for closing.
+   */
+  async #send(request: RestRequest, ownConnection?: (dispatcher: Dispatcher | undefined) => void) {
     const server = this.#kc.getCurrentCluster()?.server
     if (!server) throw new Error('[kube] the KubeConfig has no current cluster')
     const url = new URL(server.replace(/\/+$/, '') + request.path)
@@ -90,7 +123,8 @@ export class RestClient {
     if (request.signal) ctx.setSignal(request.signal)
     await this.#kc.applySecurityAuthentication(ctx)
     const fresh = ctx.getDispatcher()
-    if (this.#dispatcher === undefined) this.#dispatcher = fresh
+    if (ownConnection) ownConnection(fresh)
+    else if (this.#dispatcher === undefined) this.#dispatcher = fresh
     else if (fresh !== undefined) ctx.setDispatcher(this.#dispatcher)
     return this.#http.send(ctx).toPromise()
   }

@@ -41,9 +41,9 @@ export function openWatch<T extends KubeObject>(
 ): WatchHandle {
   const controller = new AbortController()
   const done = (async (): Promise<WatchEnd> => {
-    let stream: ReadableStream<Uint8Array>
+    let opened: Awaited<ReturnType<RestClient['stream']>>
     try {
-      stream = await rest.stream({
+      opened = await rest.stream({
         path,
         signal: controller.signal,
         query: {
@@ -59,7 +59,7 @@ export function openWatch<T extends KubeObject>(
       if (controller.signal.aborted) return 'aborted'
       throw error
     }
-    const reader = stream.getReader()
+    const reader = opened.body.getReader()
     const decoder = new TextDecoder()
     let buffered = ''
     try {
@@ -83,6 +83,7 @@ export function openWatch<T extends KubeObject>(
     } finally {
       controller.abort()
       reader.releaseLock()
+      opened.close()
     }
   })()
   // The informer awaits `done`; this guard only keeps an unobserved rejection from crashing a process.

@@ -11,7 +11,7 @@ import { installCrds } from '@sluice/local-cluster'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createKubeApi, ensureFields, Informer, InformerCache } from '../src/index.ts'
 import type { ClusterKubeApi } from '../src/index.ts'
-import { kubeConfig, testNamespace } from './cluster.ts'
+import { kubeConfig, proxiedKubeConfig, testNamespace } from './cluster.ts'
 
 interface Gadget extends KubeObject {
   spec?: { replicas?: number; image?: string }
@@ -113,6 +113,20 @@ describe('createKubeApi (real API server)', () => {
       .catch((e: unknown) => e as Error)
     expect(error).not.toBeInstanceOf(KubeApiError)
     expect((error as Error).message).toMatch(/^\[kube\] GET \/api\/v1\/namespaces\/a\/configmaps\/x: .*ECONNREFUSED/)
+  })
+
+  it('gives up on a silent connection after the request timeout and uses a new one next time', async () => {
+    const { kc: viaProxy, proxy } = await proxiedKubeConfig(kc)
+    const slow = createKubeApi(viaProxy, { requestTimeoutMs: 1_000 })
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'kube-root-ca.crt' }
+    expect(await slow.get(ref)).toBeDefined()
+    proxy.freezeAll() // the pooled connection stays open but carries nothing
+    const started = Date.now()
+    await expect(slow.get(ref)).rejects.toThrow(/^\[kube\] GET \/api\/v1\/namespaces\/default\/configmaps\/kube-root-ca.crt: no answer within 1000 ms$/)
+    expect(Date.now() - started).toBeLessThan(3_000)
+    const accepted = proxy.accepted
+    expect(await slow.get(ref)).toBeDefined()
+    expect(proxy.accepted).toBe(accepted + 1)
   })
 
   it('pages through long lists', async () => {
