@@ -78,8 +78,10 @@ export class RolloutReconciler {
     }
     if (!this.#deps.mayWrite()) return { type: 'done' }
     if (!this.#cacheCaughtUp(key, rollout)) {
+      // The watch event of our own last write is on its way and will queue this key again; the
+      // requeue is only a fallback.
       log.debug({}, 'cache has not caught up with our last write yet')
-      return { type: 'requeueAfter', ms: 200 }
+      return { type: 'requeueAfter', ms: 2000 }
     }
 
     const kube = this.#deps.kube

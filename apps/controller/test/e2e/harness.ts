@@ -2,6 +2,8 @@
  * Given/when/then helpers for the end-to-end tests: a real API server (the local control plane,
  * KWOK making pods Ready), the controller as a real child process, and real clients.
  */
+// Brings in the type of inject('kubeconfigPath').
+import type {} from '@sluice/local-cluster/vitest-global-setup'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -15,7 +17,7 @@ import { parseAllDocuments } from 'yaml'
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 const controllerMain = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
-export const rolloutCrd = fileURLToPath(new URL('../../deploy/crd.yaml', import.meta.url))
+export const rolloutCrd = fileURLToPath(new URL('../../chart/crds/rollouts.argoproj.io.yaml', import.meta.url))
 
 export interface ControllerProcess {
   readonly child: ChildProcess
