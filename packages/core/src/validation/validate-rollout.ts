@@ -10,6 +10,7 @@ import type { CanaryStep, IntOrPercent, Rollout, StringMatch } from '../rollout/
 import { ROLLOUT_API_VERSION, ROLLOUT_KIND, TRAFFIC_ROUTER_NAMES } from '../rollout/types.ts'
 import type { RouterCapabilities, RouterCapabilityMap, StringMatchType } from '../traffic/traffic-router.ts'
 import { fieldError } from './field-error.ts'
+import { checkShape, ROLLOUT_SHAPE } from './shape.ts'
 import type { FieldError } from './field-error.ts'
 
 export interface ValidateOptions {
@@ -42,6 +43,8 @@ export function validateRollout(rollout: Rollout, options: ValidateOptions): Fie
     add(fieldError('required', 'spec', 'a Rollout needs a spec'))
     return errors
   }
+  const shapeErrors = checkShape(rollout, ROLLOUT_SHAPE)
+  if (shapeErrors.length > 0) return [...errors, ...shapeErrors]
 
   for (const field of ['workloadRef', 'analysis', 'rollbackWindow'] as const) {
     if (spec[field] !== undefined) add(fieldError('not-supported', `spec.${field}`, `${field} ${NOT_SUPPORTED}`))
@@ -254,7 +257,7 @@ function validateSteps(steps: CanaryStep[] | undefined, ctx: StepContext, add: (
       )
     }
     for (const kind of ['analysis', 'experiment', 'plugin'] as const) {
-      if (step?.[kind] !== undefined) add(fieldError('not-supported', `${path}.${kind}`, `${kind} steps are ${NOT_SUPPORTED}`))
+      if (step?.[kind] !== undefined) add(fieldError('not-supported', `${path}.${kind}`, `${kind} steps are not supported by Sluice yet`))
     }
     if (step?.setWeight !== undefined) {
       if (!Number.isInteger(step.setWeight) || step.setWeight < 0 || step.setWeight > ctx.maxWeight) {

@@ -1,0 +1,258 @@
+/**
+ * The planner on the states of spec §11.5 (acceptance checklist), one reconcile at a time: each test
+ * sets up what was observed and asserts the plan (actions, status), never the order of API calls.
+ */
+import { describe, expect, it } from 'vitest'
+import { configMapRouterCapabilities } from '../testing/config-map-router.ts'
+import type { RolloutAction } from './actions.ts'
+import { podTemplateHash, stepsHash } from './hash.ts'
+import type { ObservedReplicaSet, ObservedRollout } from './observed.ts'
+import { planRollout, summarizeActions } from './plan.ts'
+import type { CanaryStep, CanaryStrategy, Rollout, RolloutStatus, TrafficWeights } from './types.ts'
+
+const NOW = new Date('2026-06-01T12:00:00Z')
+const TEMPLATE = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:2' }] } }
+const NEW = podTemplateHash(TEMPLATE)
+const OLD = 'st4bl3'
+
+interface Setup {
+  replicas?: number
+  steps: CanaryStep[]
+  canary?: Partial<CanaryStrategy>
+  trafficRouted?: boolean
+  status: Partial<RolloutStatus>
+  sets: { hash: string; replicas: number; available: number; deadline?: string }[]
+  weights?: [canary: number, canaryHash?: string, stableHash?: string]
+}
+
+function observe(s: Setup): ObservedRollout {
+  const trafficRouted = s.trafficRouted ?? true
+  const weights: TrafficWeights | undefined = s.weights
+    ? { canary: { weight: s.weights[0], podTemplateHash: s.weights[1] ?? NEW, serviceName: 'web-canary' }, stable: { weight: 100 - s.weights[0], podTemplateHash: s.weights[2] ?? OLD, serviceName: 'web-stable' } }
+    : undefined
+  const rollout: Rollout = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'web', namespace: 'default', uid: 'u', generation: 2 },
+    spec: {
+      replicas: s.replicas ?? 10,
+      selector: { matchLabels: { app: 'web' } },
+      template: TEMPLATE,
+      strategy: {
+        canary: {
+          canaryService: 'web-canary',
+          stableService: 'web-stable',
+          steps: s.steps,
+          ...(trafficRouted ? { trafficRouting: { nginx: { stableIngress: 'web' }, managedRoutes: [{ name: 'h' }] } } : {}),
+          ...s.canary,
+        },
+      },
+    },
+    status: {
+      stableRS: OLD,
+      currentPodHash: NEW,
+      currentStepHash: stepsHash(s.steps),
+      ...(weights ? { canary: { weights } } : {}),
+      ...s.status,
+    },
+  }
+  const sets: ObservedReplicaSet[] = s.sets.map((x, i) => ({
+    name: `web-${x.hash}`,
+    podTemplateHash: x.hash,
+    revision: x.hash === NEW ? 3 : 2 - i,
+    replicas: x.replicas,
+    currentReplicas: x.replicas,
+    readyReplicas: x.available,
+    availableReplicas: x.available,
+    ...(x.deadline ? { scaleDownDeadline: x.deadline } : {}),
+  }))
+  const managed = { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' }
+  return {
+    rollout,
+    replicaSets: sets,
+    services: [
+      { name: 'web-stable', selector: { app: 'web', 'rollouts-pod-template-hash': OLD }, annotations: managed },
+      { name: 'web-canary', selector: { app: 'web', 'rollouts-pod-template-hash': NEW }, annotations: managed },
+    ],
+    routerCapabilities: { nginx: configMapRouterCapabilities },
+  }
+}
+
+const plan = (s: Setup, now = NOW) => planRollout(observe(s), now)
+const actions = (s: Setup, now?: Date) => summarizeActions(plan(s, now).actions)
+const traffic = (a: readonly RolloutAction[]) => a.find((x): x is Extract<RolloutAction, { type: 'setTraffic' }> => x.type === 'setTraffic')?.desired
+
+const steps33: CanaryStep[] = [{ setWeight: 5 }, { pause: {} }, { setWeight: 33 }, { pause: {} }]
+
+describe('weight follows capacity (R = 10, setWeight 33)', () => {
+  it('first scales the canary to 4 and keeps the previous weight', () => {
+    expect(actions({ steps: steps33, status: { currentStepIndex: 2 }, weights: [5], sets: [{ hash: NEW, replicas: 1, available: 1 }, { hash: OLD, replicas: 10, available: 10 }] })).toEqual([
+      'traffic 5/95',
+      `scale web-${NEW} 1→4`,
+    ])
+  })
+
+  it('keeps the weight while the 4 pods are not all available', () => {
+    const p = plan({ steps: steps33, status: { currentStepIndex: 2 }, weights: [5], sets: [{ hash: NEW, replicas: 4, available: 3 }, { hash: OLD, replicas: 10, available: 10 }] })
+    expect(summarizeActions(p.actions)).toEqual(['traffic 5/95'])
+    expect(p.status.currentStepIndex).toBe(2)
+  })
+
+  it('writes 33 once the 4 canary pods are available and the stable has its 10, and completes the step in the same pass', () => {
+    const p = plan({ steps: steps33, status: { currentStepIndex: 2 }, weights: [5], sets: [{ hash: NEW, replicas: 4, available: 4 }, { hash: OLD, replicas: 10, available: 10 }] })
+    expect(summarizeActions(p.actions)).toEqual(['traffic 33/67'])
+    expect(p.status.currentStepIndex).toBe(3)
+    expect(p.status.canary?.weights).toMatchObject({ canary: { weight: 33, podTemplateHash: NEW }, stable: { weight: 67, podTemplateHash: OLD } })
+    expect(p.events.map((e) => e.message)).toEqual(expect.arrayContaining(['Traffic weight updated from 5 to 33', 'Rollout step 3/4 completed (setWeight: 33)']))
+  })
+
+  it('with dynamicStableScale, shrinks the stable to 7 only once 33/67 is recorded', () => {
+    const base = { steps: steps33, canary: { dynamicStableScale: true }, sets: [{ hash: NEW, replicas: 4, available: 4 }, { hash: OLD, replicas: 10, available: 10 }] }
+    expect(actions({ ...base, status: { currentStepIndex: 2 }, weights: [5] })).toEqual(['traffic 33/67'])
+    expect(actions({ ...base, status: { currentStepIndex: 3 }, weights: [33] })).toEqual(['traffic 33/67', `scale web-${OLD} 10→7`])
+  })
+
+  it('never writes weight while the stable lacks the pods for its share', () => {
+    const p = plan({ steps: steps33, status: { currentStepIndex: 2 }, weights: [5], sets: [{ hash: NEW, replicas: 4, available: 4 }, { hash: OLD, replicas: 10, available: 5 }] })
+    // 67 % of the traffic needs floor(0.67 × 10) = 6 stable pods; 5 are available
+    expect(traffic(p.actions)).toBeUndefined()
+    expect(p.events.map((e) => e.reason)).toContain('TrafficHeld')
+  })
+
+  it('never weights a canary without an available pod', () => {
+    const p = plan({ steps: steps33, status: { currentStepIndex: 3 }, weights: [33], sets: [{ hash: NEW, replicas: 4, available: 0 }, { hash: OLD, replicas: 10, available: 10 }] })
+    expect(traffic(p.actions)?.canary.weight).toBe(0)
+  })
+})
+
+describe('basic canary', () => {
+  it('R = 10, setWeight 5 → 1 canary pod beside 10 stable ones (surge), not 1 + 9', () => {
+    expect(actions({ trafficRouted: false, steps: [{ setWeight: 5 }, { pause: {} }], status: { currentStepIndex: 0 }, sets: [{ hash: NEW, replicas: 0, available: 0 }, { hash: OLD, replicas: 10, available: 10 }] })).toEqual([
+      `scale web-${NEW} 0→1`,
+    ])
+  })
+})
+
+describe('abort with traffic routing', () => {
+  const aborted = { steps: steps33, status: { currentStepIndex: 2, abort: true, abortedAt: '2026-06-01T11:59:00Z' } }
+
+  it('returns the weight to 0 at once, drops managed routes, points the canary Service at the stable, and keeps the canary pods', () => {
+    const p = plan({ ...aborted, weights: [33], sets: [{ hash: NEW, replicas: 4, available: 4 }, { hash: OLD, replicas: 10, available: 10 }] })
+    expect(summarizeActions(p.actions)).toEqual([`service web-canary → ${OLD}`, 'traffic 0/100', `deadline web-${NEW} 2026-06-01T12:00:30.000Z`])
+    expect(traffic(p.actions)?.headerRoutes).toEqual([])
+    expect(p.status.phase).toBe('Degraded')
+    expect(p.status.message).toBe('RolloutAborted: Rollout aborted update to revision 3')
+    expect(p.status.currentStepIndex).toBe(0)
+    expect(p.requeueAfterMs).toBe(30_000)
+  })
+
+  it('keeps the canary until the stable has all its pods', () => {
+    const p = plan({ ...aborted, weights: [0], sets: [{ hash: NEW, replicas: 4, available: 4 }, { hash: OLD, replicas: 10, available: 9 }] })
+    expect(p.actions.filter((a) => a.type === 'scaleReplicaSet' || a.type === 'setScaleDownDeadline')).toEqual([])
+  })
+
+  it('scales the canary to 0 once its deadline has passed', () => {
+    expect(actions({ ...aborted, weights: [0], sets: [{ hash: NEW, replicas: 4, available: 4, deadline: '2026-06-01T11:59:59Z' }, { hash: OLD, replicas: 10, available: 10 }] })).toEqual([
+      `service web-canary → ${OLD}`,
+      'traffic 0/100',
+      `scale web-${NEW} 4→0`,
+      `clear deadline web-${NEW}`,
+    ])
+  })
+})
+
+describe('promotion with traffic routing', () => {
+  const done = { steps: steps33, status: { currentStepIndex: 4 } }
+
+  it('moves all traffic to the canary once it has R pods, and promotes in the same pass', () => {
+    const p = plan({ ...done, weights: [33], sets: [{ hash: NEW, replicas: 10, available: 10 }, { hash: OLD, replicas: 10, available: 10 }] })
+    expect(summarizeActions(p.actions)).toEqual(['traffic 100/0'])
+    expect(p.status.stableRS).toBe(NEW)
+    expect(p.events.map((e) => e.reason)).toContain('RolloutCompleted')
+  })
+
+  it('does not promote before the canary has R available pods', () => {
+    const p = plan({ ...done, weights: [33], sets: [{ hash: NEW, replicas: 10, available: 9 }, { hash: OLD, replicas: 10, available: 10 }] })
+    expect(traffic(p.actions)?.canary.weight).toBe(33)
+    expect(p.status.stableRS).toBe(OLD)
+  })
+
+  it('then switches the stable Service, sets the weight back to 0, and gives the old stable its scale-down delay', () => {
+    const promoted = { ...done, status: { currentStepIndex: 4, stableRS: NEW }, weights: [100] as [number] }
+    expect(actions({ ...promoted, sets: [{ hash: NEW, replicas: 10, available: 10 }, { hash: OLD, replicas: 10, available: 10 }] })).toEqual([`service web-stable → ${NEW}`, 'traffic 0/100'])
+    // next pass: the old stable is no longer selected by any Service nor weighted
+    const next = observe({ ...promoted, weights: [0, NEW, NEW], sets: [{ hash: NEW, replicas: 10, available: 10 }, { hash: OLD, replicas: 10, available: 10 }] })
+    next.services = next.services.map((svc) => ({ ...svc, selector: { app: 'web', 'rollouts-pod-template-hash': NEW } }))
+    const p = planRollout(next, NOW)
+    expect(summarizeActions(p.actions)).toEqual(['traffic 0/100', `deadline web-${OLD} 2026-06-01T12:00:30.000Z`])
+    expect(p.status.phase).toBe('Healthy')
+  })
+})
+
+describe('header routes', () => {
+  const steps: CanaryStep[] = [
+    { setWeight: 20 },
+    { setHeaderRoute: { name: 'h', match: [{ headerName: 'x-canary', headerValue: { exact: 'yes' } }] } },
+    { pause: {} },
+    { setHeaderRoute: { name: 'h' } },
+    { pause: {} },
+  ]
+  const sets = [{ hash: NEW, replicas: 2, available: 2 }, { hash: OLD, replicas: 10, available: 10 }]
+
+  it('creates the route at its step (which completes once written) and keeps it through later steps', () => {
+    const p = plan({ steps, status: { currentStepIndex: 1 }, weights: [20], sets })
+    expect(traffic(p.actions)?.headerRoutes).toEqual([{ name: 'h', match: [{ headerName: 'x-canary', headerValue: { exact: 'yes' } }] }])
+    expect(p.status.currentStepIndex).toBe(2)
+    expect(traffic(plan({ steps, status: { currentStepIndex: 2 }, weights: [20], sets }).actions)?.headerRoutes.map((r) => r.name)).toEqual(['h'])
+  })
+
+  it('removes it at a step without a match, at promotion and on abort', () => {
+    expect(traffic(plan({ steps, status: { currentStepIndex: 4 }, weights: [20], sets }).actions)?.headerRoutes).toEqual([])
+    expect(traffic(plan({ steps, status: { currentStepIndex: 2, abort: true, abortedAt: 't' }, weights: [20], sets }).actions)?.headerRoutes).toEqual([])
+    expect(traffic(plan({ steps, status: { currentStepIndex: 5, stableRS: NEW }, weights: [100], sets: [{ hash: NEW, replicas: 10, available: 10 }] }).actions)?.headerRoutes).toEqual([])
+  })
+})
+
+describe('pauses', () => {
+  const sets = [{ hash: NEW, replicas: 1, available: 1 }, { hash: OLD, replicas: 10, available: 10 }]
+  const steps: CanaryStep[] = [{ setWeight: 10 }, { pause: { duration: '1m' } }, { setWeight: 20 }]
+
+  it('starts a timed pause and asks to be woken when it ends', () => {
+    const p = plan({ steps, status: { currentStepIndex: 1 }, weights: [10], sets })
+    expect(p.status.pauseConditions).toEqual([{ reason: 'CanaryPauseStep', startTime: NOW.toISOString() }])
+    expect(p.status.controllerPause).toBe(true)
+    expect(p.status.phase).toBe('Paused')
+    expect(p.requeueAfterMs).toBe(60_000)
+  })
+
+  it('ends it when the time is up', () => {
+    const started = { currentStepIndex: 1, pauseConditions: [{ reason: 'CanaryPauseStep' as const, startTime: '2026-06-01T11:58:59Z' }], controllerPause: true }
+    expect(plan({ steps, status: started, weights: [10], sets }).status.currentStepIndex).toBe(2)
+    expect(plan({ steps, status: started, weights: [10], sets }, new Date('2026-06-01T11:59:30Z')).status.currentStepIndex).toBe(1)
+  })
+
+  it('ends an indefinite pause when a user removed the pause condition (promote)', () => {
+    const p = plan({ steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 20 }], status: { currentStepIndex: 1, controllerPause: true }, weights: [10], sets })
+    expect(p.status.currentStepIndex).toBe(2)
+    expect(p.status.pauseConditions).toBeUndefined()
+  })
+
+  it('holds scaling and steps while spec.paused, but not traffic', () => {
+    const o = observe({ steps, status: { currentStepIndex: 0 }, weights: [0], sets: [{ hash: NEW, replicas: 0, available: 0 }, { hash: OLD, replicas: 10, available: 10 }] })
+    o.rollout.spec.paused = true
+    const p = planRollout(o, NOW)
+    expect(summarizeActions(p.actions)).toEqual(['traffic 0/100'])
+    expect(p.status.phase).toBe('Paused')
+    expect(p.status.message).toBe('manually paused')
+  })
+})
+
+describe('a new template mid-update', () => {
+  it('restarts the steps and creates the ReplicaSet of the new template', () => {
+    const o = observe({ steps: steps33, status: { currentStepIndex: 3, currentPodHash: 'pr3v10us' }, weights: [33, 'pr3v10us'], sets: [{ hash: 'pr3v10us', replicas: 4, available: 4 }, { hash: OLD, replicas: 10, available: 10 }] })
+    const p = planRollout(o, NOW)
+    expect(summarizeActions(p.actions)).toEqual([`create web-${NEW}`])
+    expect(p.status.currentStepIndex).toBe(0)
+    expect(p.status.currentPodHash).toBe(NEW)
+  })
+})
