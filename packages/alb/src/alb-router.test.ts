@@ -193,6 +193,18 @@ describe('alb router', () => {
     expect(kube.writes).toEqual(writes)
   })
 
+  it('refuses what the capabilities exclude, should the engine ever pass it', async () => {
+    const { router } = setup()
+    const mirror = { name: 'mirror-1', match: [{ method: { exact: 'GET' } }], percentage: 10 }
+    for (const desired of [
+      desiredTraffic(10, { mirrorRoutes: [mirror] }),
+      desiredTraffic(10, { additional: [{ weight: 5, serviceName: 'x' }] }),
+      desiredTraffic(100, { maxWeight: 1000 }),
+    ]) {
+      expect(isTerminal(await router.apply(desired).catch((e: unknown) => e))).toBe(true)
+    }
+  })
+
   it('refuses a bookkeeping annotation it cannot read instead of dropping other Rollouts’ entries', async () => {
     const { kube, router } = setup()
     await kube.mergePatch(ref(), { metadata: { annotations: { 'rollouts.argoproj.io/managed-alb-annotations': 'not json' } } })

@@ -95,8 +95,8 @@ export function createAlbRouter(options: AlbRouterOptions, deps: RouterDeps): Tr
   async function apply(desired: DesiredTraffic): Promise<RouterChange[]> {
     const problem = checkAlbConfig(config, target)[0]
     if (problem) throw new AdapterError(ADAPTER, rolloutName, `${problem.path}: ${problem.message}`, { terminal: true })
-    if (desired.maxWeight !== 100 || desired.additional.length > 0) {
-      throw new AdapterError(ADAPTER, rolloutName, 'ALB actions carry percentages to the canary and stable Services only (no maxTrafficWeight, no additional destinations)', {
+    if (desired.maxWeight !== 100 || desired.additional.length > 0 || desired.mirrorRoutes.length > 0) {
+      throw new AdapterError(ADAPTER, rolloutName, 'ALB actions carry percentages to the canary and stable Services only (no maxTrafficWeight, no additional destinations, no mirror routes)', {
         terminal: true,
       })
     }

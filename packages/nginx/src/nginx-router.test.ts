@@ -123,6 +123,14 @@ describe('nginx router', () => {
     expect(String(error)).toMatch(/routes a canary by one header only/)
   })
 
+  it('refuses what the capabilities exclude, should the engine ever pass it', async () => {
+    const { router } = setup()
+    const mirror = { name: 'mirror-1', match: [{ method: { exact: 'GET' } }], percentage: 10 }
+    for (const desired of [desiredTraffic(10, { mirrorRoutes: [mirror] }), desiredTraffic(10, { additional: [{ weight: 5, serviceName: 'x' }] })]) {
+      expect(isTerminal(await router.apply(desired).catch((e: unknown) => e))).toBe(true)
+    }
+  })
+
   it('writes canary-weight-total on a scale other than 100', async () => {
     const { kube, router } = setup()
     await router.apply(desiredTraffic(250, { maxWeight: 1000 }))

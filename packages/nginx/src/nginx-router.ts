@@ -93,8 +93,8 @@ export function createNginxRouter(options: NginxRouterOptions, deps: RouterDeps)
   async function apply(desired: DesiredTraffic): Promise<RouterChange[]> {
     const configErrors = checkNginxConfig(config)
     if (configErrors[0]) throw new AdapterError(ADAPTER, rolloutName, `${configErrors[0].path}: ${configErrors[0].message}`, { terminal: true })
-    if (desired.additional.length > 0) {
-      throw new AdapterError(ADAPTER, rolloutName, 'ingress-nginx has one canary backend per Ingress; additional weighted destinations are not supported', {
+    if (desired.additional.length > 0 || desired.mirrorRoutes.length > 0) {
+      throw new AdapterError(ADAPTER, rolloutName, 'ingress-nginx has one canary backend per Ingress: no additional weighted destinations, no mirror routes', {
         terminal: true,
       })
     }
