@@ -131,7 +131,7 @@ export function createKubeApi(kc: KubeConfig, options: KubeApiOptions = {}): Clu
     const result = await send<T>('patch', {
       method: 'PATCH',
       path: await pathOf(ref, subresource),
-      query: { fieldManager: applyOptions.fieldManager, force: applyOptions.force ?? true },
+      query: { fieldManager: applyOptions.fieldManager, force: applyOptions.force ?? true, ...(applyOptions.dryRun ? { dryRun: 'All' } : {}) },
       body,
       contentType: APPLY_PATCH,
     })

@@ -52,6 +52,8 @@ export interface ApplyOptions {
   fieldManager: string
   /** Take over fields another manager set (the controller owns what it applies). Default true. */
   force?: boolean
+  /** Validate and admit the change without storing it (server-side dry run). */
+  dryRun?: boolean
 }
 
 /**
