@@ -212,6 +212,17 @@ describe('Informer', () => {
     await informer.stop()
   })
 
+  it('watches from a fresh list rather than a restart version asked for while listing', async () => {
+    const { clock, informer, lists, watches } = setup()
+    lists.push(new Error('down'), { items: [], resourceVersion: '30' })
+    informer.start()
+    await clock.settle()
+    informer.restartWatch({ resourceVersion: '1' }) // no watch yet: the list is being retried
+    await clock.advance(700)
+    expect(watches[0]!.options.resourceVersion).toBe('30')
+    await informer.stop()
+  })
+
   it('keeps going when a handler throws', async () => {
     const { clock, informer, lists, watches } = setup()
     informer.onAdd(() => {

@@ -274,6 +274,8 @@ export class Informer<T extends KubeObject> implements CacheableInformer {
       token = page.continue
     } while (token)
     this.stats.lists += 1
+    // A fresh list supersedes any resourceVersion a restartWatch asked for meanwhile.
+    this.#restartFrom = undefined
     this.#replace(items, resourceVersion)
     if (!this.#synced) {
       this.#synced = true
