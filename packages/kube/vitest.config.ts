@@ -1,14 +1,8 @@
-import { defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
-
-// Sibling workspace packages are read from source through the `@sluice/source` export condition
-// (docs/adr/0002-module-format.md). Tests run in vite's server (ssr) environment, which takes its
-// conditions from `ssr.resolve`, not `resolve`: without this, `@sluice/core` resolves to its dist/.
-const conditions = ['@sluice/source', ...defaultServerConditions]
+import { fromSource } from '../../vitest.shared.ts'
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions } },
+  ...fromSource,
   test: {
     // Integration tests (test/*.int.test.ts) need a real API server: the root vitest.integration.config.ts runs them.
     include: ['src/**/*.test.ts'],

@@ -6,11 +6,11 @@
  */
 import { IsomorphicFetchHttpLibrary, RequestContext } from '@kubernetes/client-node'
 import type { KubeConfig } from '@kubernetes/client-node'
+import { KubeApiError } from '@sluice/core'
+import { toKubeApiError } from './api-error.ts'
 
 /** undici's Dispatcher, as client-node types it (undici is not a dependency of this package). */
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>
-import { KubeApiError } from '@sluice/core'
-import { toKubeApiError } from './api-error.ts'
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
