@@ -74,9 +74,18 @@ build_component() {
   out="$dest.tmp.$$"
   rm -rf "$out"; mkdir -p "$out"
   local logf="$dest.build.log"
-  local total
-  total=$(cd "$dir" && go list -deps "${pkgs[@]}" 2>/dev/null | wc -l) || total="?"
-  log "$name $version: building ${#pkgs[@]} command(s), up to $total packages to compile (full log: $logf)"
+  : >"$logf"
+  local t0=$SECONDS total
+  log "$name $version: resolving packages (downloads missing modules from the Go module proxy)"
+  if ! total=$(cd "$dir" && go list -deps "${pkgs[@]}" 2>>"$logf" | wc -l) || [ "$total" -eq 0 ]; then
+    log "$name: go list failed; last lines of $logf:"
+    tail -n 30 "$logf" >&2
+    rm -rf "$out"
+    exec {lock_fd}>&-
+    return 1
+  fi
+  if [ "$ldflags" = "@k8s" ]; then ldflags=$(k8s_ldflags); fi
+  log "$name $version: building ${#pkgs[@]} command(s), up to $total packages to compile, after $(fmt_secs $((SECONDS - t0))) resolving (full log: $logf)"
 
   local start=$SECONDS rc=0
   # `go build -v` prints each package as it is compiled; count them for a
@@ -94,7 +103,7 @@ build_component() {
     for spec in "$@"; do
       go build -v -trimpath -ldflags "$ldflags" -o "$out/${spec#*=}" "${spec%%=*}" || exit $?
     done
-  ) 2>&1 | tee "$logf" | {
+  ) 2>&1 | tee -a "$logf" | {
     n=0 last_t=$SECONDS last_n=0
     while IFS= read -r line; do
       case "$line" in
@@ -125,19 +134,23 @@ build_component() {
 
 # Version stamping: the same variables upstream's hack/lib/version.sh sets.
 # gitVersion must equal the module version, the binaries derive their
-# emulation version and feature-gate defaults from it.
-k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
-k8s_date=$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' \
-  "$(cd "$here/go/k8s" && go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$KUBERNETES_VERSION.info" 2>/dev/null || true)
-k8s_ldflags="-s -w"
-for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  k8s_ldflags+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$k8s_minor"
-  k8s_ldflags+=" -X $p.gitTreeState=clean -X $p.gitCommit=module-proxy"
-  k8s_ldflags+=" -X $p.buildDate=${k8s_date:-1970-01-01T00:00:00Z}"
-done
+# emulation version and feature-gate defaults from it. buildDate is the
+# release's tag time as the module proxy reports it.
+k8s_ldflags() {
+  local minor="${KUBERNETES_VERSION#v1.}" date p flags="-s -w"
+  minor="${minor%%.*}"
+  date=$(cd "$here/go/k8s" && go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' \
+    "k8s.io/kubernetes@$KUBERNETES_VERSION" 2>/dev/null) || date=""
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    flags+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    flags+=" -X $p.gitTreeState=clean -X $p.gitCommit=module-proxy"
+    flags+=" -X $p.buildDate=${date:-1970-01-01T00:00:00Z}"
+  done
+  printf '%s' "$flags"
+}
 
 total_start=$SECONDS
-build_component kubernetes "$here/go/k8s" "$KUBERNETES_VERSION" "$k8s_ldflags" \
+build_component kubernetes "$here/go/k8s" "$KUBERNETES_VERSION" "@k8s" \
   k8s.io/kubernetes/cmd/kube-apiserver=kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager=kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler=kube-scheduler \
