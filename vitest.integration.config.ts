@@ -1,17 +1,12 @@
-import { defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
-
-// Read sibling workspace packages from source (their `@sluice/source` export condition), also in
-// Vite's server-side resolution, which is the one tests in Node use.
-const conditions = ['@sluice/source', ...defaultServerConditions]
+import { fromSource } from './vitest.shared.ts'
 
 // Integration tests: they run against a real local control plane
 // (tools/local-cluster). The global setup reuses a reachable cluster
 // ($SLUICE_KUBECONFIG or .cluster/admin.kubeconfig from `pnpm cluster:up`) or
 // starts a private one and stops it afterwards. Run with `pnpm run test:int`.
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions } },
+  ...fromSource,
   test: {
     include: ['**/*.int.test.ts', 'apps/*/test/e2e/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', '.cluster/**'],

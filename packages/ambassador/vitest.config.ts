@@ -1,13 +1,8 @@
-import { defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
-
-// Tests run in Node (Vite's SSR resolution): read sibling packages' sources through the
-// `@sluice/source` export condition, so no package has to be built first.
-const conditions = ['@sluice/source', ...defaultServerConditions]
+import { fromSource } from '../../vitest.shared.ts'
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions } },
+  ...fromSource,
   test: {
     include: ['src/**/*.test.ts'],
   },

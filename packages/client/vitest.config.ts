@@ -1,11 +1,8 @@
-import { defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
-
-const conditions = ['@sluice/source', ...defaultServerConditions]
+import { fromSource } from '../../vitest.shared.ts'
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions } },
+  ...fromSource,
   test: {
     include: ['src/**/*.test.ts'],
     exclude: ['src/**/*.int.test.ts'],

@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
+import { fromSource } from '../../vitest.shared.ts'
 
 export default defineConfig({
-  resolve: { conditions: ['@sluice/source'] },
+  ...fromSource,
   test: {
     include: ['src/**/*.test.ts'],
   },

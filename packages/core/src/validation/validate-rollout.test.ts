@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { ObservedService } from '../rollout/observed.ts'
 import type { Rollout } from '../rollout/types.ts'
 import { configMapRouterCapabilities } from '../testing/config-map-router.ts'
 import type { RouterCapabilities } from '../traffic/traffic-router.ts'
@@ -107,6 +108,6 @@ describe('validateServiceReferences', () => {
       'spec.strategy.canary.stableService: Invalid value: "web-stable": Service "web-stable" is managed by another Rollout ("api")',
     ],
   ])('%j → %s', (services, expected) => {
-    expect(validateServiceReferences(r, services).map(formatFieldError)).toEqual([expected])
+    expect(validateServiceReferences(r, services as ObservedService[]).map(formatFieldError)).toEqual([expected])
   })
 })

@@ -148,7 +148,7 @@ function validateCanary(rollout: Rollout, options: ValidateOptions, add: (e: Fie
   const routers = configuredRouters(rollout)
   const maxWeight = tr?.maxTrafficWeight ?? 100
 
-  for (const field of ['analysis', 'antiAffinity', 'pingPong'] as const) {
+  for (const field of ['analysis', 'antiAffinity', 'pingPong', 'canaryMetadata', 'stableMetadata'] as const) {
     if (canary[field] !== undefined) add(fieldError('not-supported', `${CANARY}.${field}`, `${field} ${NOT_SUPPORTED}`))
   }
 
