@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, loadConfig, usage } from './config.ts'
 import type { ControllerConfig } from './config.ts'
 
 const load = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env) as ControllerConfig
@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       leaderElection: { enabled: true, namespace: 'sluice-system', name: 'sluice-controller', identity: 'sluice-abc', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
       verifyRetryMs: 10_000,
+      aws: { verifyTargetGroup: false, region: undefined, endpoint: undefined, albTagKeyResourceId: 'ingress.k8s.aws/resource' },
     })
   })
 
@@ -37,7 +38,44 @@ describe('loadConfig', () => {
     })
   })
 
+  describe('ALB weight verification flags', () => {
+    it('turns verification on with the bare flag, as Argo Rollouts does, and takes the AWS settings', () => {
+      const c = load(['--aws-verify-target-group', '--aws-region', 'eu-west-1', '--aws-endpoint', 'http://127.0.0.1:5000', '--alb-tag-key-resource-id', 'example.com/resource'])
+      expect(c.aws).toEqual({ verifyTargetGroup: true, region: 'eu-west-1', endpoint: 'http://127.0.0.1:5000', albTagKeyResourceId: 'example.com/resource' })
+    })
+
+    it('does not take the next flag as the value of the bare flag', () => {
+      expect(load(['--aws-verify-target-group', '--workers', '2'])).toMatchObject({ aws: { verifyTargetGroup: true }, workers: 2 })
+    })
+
+    it.each([
+      ['--aws-verify-target-group=true', true],
+      ['--aws-verify-target-group=false', false],
+      ['--aws-verify-target-group=0', false],
+    ])('reads %s', (flag, on) => {
+      expect(load([flag]).aws.verifyTargetGroup).toBe(on)
+    })
+
+    it('reads the environment, flags first', () => {
+      const env = {
+        SLUICE_AWS_VERIFY_TARGET_GROUP: 'true',
+        SLUICE_AWS_REGION: 'us-west-2',
+        SLUICE_AWS_ENDPOINT: 'https://elasticloadbalancing.example.test',
+        SLUICE_ALB_TAG_KEY_RESOURCE_ID: 'env/resource',
+      }
+      expect(load([], env).aws).toEqual({ verifyTargetGroup: true, region: 'us-west-2', endpoint: 'https://elasticloadbalancing.example.test', albTagKeyResourceId: 'env/resource' })
+      expect(load(['--aws-verify-target-group=false', '--aws-region', 'ap-south-1'], env).aws).toMatchObject({ verifyTargetGroup: false, region: 'ap-south-1' })
+    })
+
+    it("falls back to the AWS SDK's AWS_REGION", () => {
+      expect(load([], { AWS_REGION: 'sa-east-1' }).aws.region).toBe('sa-east-1')
+      expect(load([], { AWS_REGION: 'sa-east-1', SLUICE_AWS_REGION: 'us-east-2' }).aws.region).toBe('us-east-2')
+    })
+  })
+
   it.each([
+    [['--aws-verify-target-group=maybe'], '--aws-verify-target-group: expected true or false, got "maybe"'],
+    [['--aws-endpoint', '127.0.0.1:5000'], '--aws-endpoint: expected an http:// or https:// URL, got "127.0.0.1:5000"'],
     [['--workers', '0'], '--workers: expected a whole number ≥ 1, got "0"'],
     [['--leader-elect', 'maybe'], '--leader-elect: expected true or false, got "maybe"'],
     [['--log-level', 'loud'], '--log-level: expected trace, debug, info, warn or error, got "loud"'],
@@ -51,5 +89,9 @@ describe('loadConfig', () => {
 
   it('answers --help', () => {
     expect(loadConfig(['--help'], {})).toBe('help')
+  })
+
+  it('lists every flag in --help', () => {
+    for (const flag of ['--aws-verify-target-group', '--aws-region', '--aws-endpoint', '--alb-tag-key-resource-id']) expect(usage()).toContain(flag)
   })
 })

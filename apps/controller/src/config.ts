@@ -31,6 +31,17 @@ export interface ControllerConfig {
   ambassadorApiVersion: string | undefined
   /** How long to wait before asking again whether a weight is in effect. */
   verifyRetryMs: number
+  /** The AWS side of the ALB router. */
+  aws: {
+    /** Verify ALB weights through the ELBv2 API before finishing a step or scaling down the old stable. */
+    verifyTargetGroup: boolean
+    /** Region of the load balancers; undefined: the AWS SDK's own lookup (AWS_REGION, profile). */
+    region: string | undefined
+    /** ELBv2 endpoint to use instead of AWS's (an emulator); undefined: AWS. */
+    endpoint: string | undefined
+    /** The tag the AWS Load Balancer Controller puts on target groups to name their Service. */
+    albTagKeyResourceId: string
+  }
   /** Reopen a watch that was silent this long. */
   watchSilenceMs: number
 }
@@ -55,6 +66,12 @@ Flags (each also read from the environment variable in brackets):
   --traffic-split-api-version V  SMI TrafficSplit version, e.g. split.smi-spec.io/v1alpha2 [SLUICE_TRAFFIC_SPLIT_API_VERSION]
   --ambassador-api-version V     Ambassador Mapping version, e.g. getambassador.io/v2 [SLUICE_AMBASSADOR_API_VERSION]
   --verify-retry SECONDS         wait before re-checking an unverified weight; default 10 [SLUICE_VERIFY_RETRY]
+  --aws-verify-target-group      ALB: verify weights through the ELBv2 API before a step finishes; default false
+                                 [SLUICE_AWS_VERIFY_TARGET_GROUP]; credentials: the AWS SDK's default chain
+  --aws-region REGION            ALB: region of the load balancers; default: the SDK's [SLUICE_AWS_REGION, AWS_REGION]
+  --aws-endpoint URL             ALB: ELBv2 endpoint instead of AWS's (an emulator) [SLUICE_AWS_ENDPOINT]
+  --alb-tag-key-resource-id KEY  ALB: target-group tag naming its Service; default ingress.k8s.aws/resource
+                                 [SLUICE_ALB_TAG_KEY_RESOURCE_ID]
   --help                         print this`
 
 export function usage(): string {
@@ -78,6 +95,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const leaseSeconds = parseNumber('--lease-duration', pick(flags['lease-duration'], 'SLUICE_LEASE_DURATION') ?? '15', 2)
   const logLevel = pick(flags['log-level'], 'SLUICE_LOG_LEVEL') ?? 'info'
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`--log-level: expected trace, debug, info, warn or error, got "${logLevel}"`)
+  const awsEndpoint = pick(flags['aws-endpoint'], 'SLUICE_AWS_ENDPOINT')
+  if (awsEndpoint !== undefined && !/^https?:\/\/[^/]/.test(awsEndpoint)) throw new ConfigError(`--aws-endpoint: expected an http:// or https:// URL, got "${awsEndpoint}"`)
+  const albTagKey = pick(flags['alb-tag-key-resource-id'], 'SLUICE_ALB_TAG_KEY_RESOURCE_ID') ?? 'ingress.k8s.aws/resource'
 
   return {
     kubeconfig: pick(flags.kubeconfig, 'KUBECONFIG'),
@@ -98,13 +118,22 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     trafficSplitApiVersion: pick(flags['traffic-split-api-version'], 'SLUICE_TRAFFIC_SPLIT_API_VERSION'),
     ambassadorApiVersion: pick(flags['ambassador-api-version'], 'SLUICE_AMBASSADOR_API_VERSION'),
     verifyRetryMs: parseNumber('--verify-retry', pick(flags['verify-retry'], 'SLUICE_VERIFY_RETRY') ?? '10', 1) * 1000,
+    aws: {
+      verifyTargetGroup: parseBoolean('--aws-verify-target-group', pick(flags['aws-verify-target-group'], 'SLUICE_AWS_VERIFY_TARGET_GROUP') ?? 'false'),
+      region: pick(flags['aws-region'], 'SLUICE_AWS_REGION', 'AWS_REGION'),
+      endpoint: awsEndpoint,
+      albTagKeyResourceId: albTagKey,
+    },
     watchSilenceMs: 5 * 60 * 1000,
   }
 }
 
+/** Boolean flags that, as in Go's flag package, mean true when given bare and also take `=false`. */
+const BARE_BOOLEAN_FLAGS = new Set(['--aws-verify-target-group'])
+
 function parseFlags(argv: readonly string[]) {
   return parseArgs({
-    args: [...argv],
+    args: argv.map((arg) => (BARE_BOOLEAN_FLAGS.has(arg) ? `${arg}=true` : arg)),
     allowPositionals: true,
     strict: true,
     options: {
@@ -121,6 +150,10 @@ function parseFlags(argv: readonly string[]) {
       'traffic-split-api-version': { type: 'string' },
       'ambassador-api-version': { type: 'string' },
       'verify-retry': { type: 'string' },
+      'aws-verify-target-group': { type: 'string' },
+      'aws-region': { type: 'string' },
+      'aws-endpoint': { type: 'string' },
+      'alb-tag-key-resource-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })

@@ -17,7 +17,7 @@ import { createMetrics } from './metrics.ts'
 import type { ControllerMetrics } from './metrics.ts'
 import { RolloutReconciler } from './reconcile/rollout-reconciler.ts'
 import { referencedObjects } from './referenced-objects.ts'
-import { createRouterRegistry } from './traffic-routers.ts'
+import { createElbv2Client, createRouterRegistry } from './traffic-routers.ts'
 
 export interface RunningController {
   readonly metrics: ControllerMetrics
@@ -115,13 +115,15 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     logger: runtimeLog,
   })
   const core = kc.makeApiClient(CoreV1Api)
+  const elbv2 = createElbv2Client(config.aws)
+  if (elbv2) logger.info({ region: config.aws.region ?? '(AWS SDK default)', endpoint: config.aws.endpoint ?? '(AWS)', tagKey: config.aws.albTagKeyResourceId }, 'ALB weight verification on')
   let leading = !config.leaderElection.enabled
   let stopping = false
   const reconciler = new RolloutReconciler({
     kube,
     rollouts,
     replicaSets,
-    registry: createRouterRegistry(config),
+    registry: createRouterRegistry(config, { elbv2 }),
     events,
     metrics,
     logger,
@@ -210,6 +212,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     if (elector) await elector.release()
     await Promise.all(informers.map((i) => i.stop()))
     await new Promise<void>((resolve) => server.close(() => resolve()))
+    elbv2?.destroy()
     resolveDone('stopped')
   }
 

@@ -1,11 +1,13 @@
 /**
  * The traffic routers this controller drives: name → how to build one for a Rollout, as explicit
- * data (STYLE principle 7). Controller-wide settings (API versions) are bound here, once.
+ * data (STYLE principle 7). Controller-wide settings (API versions, the ELBv2 client) are bound here, once.
  */
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { albCapabilities, createAlbRouter } from '@sluice/alb'
 import { ambassadorCapabilities, createAmbassadorRouter } from '@sluice/ambassador'
 import type { AmbassadorApiVersion } from '@sluice/ambassador'
 import { configuredRouters, routerTargetOf } from '@sluice/core'
-import type { KubeApi, Rollout, RouterCapabilities, RouterCapabilityMap, TrafficRouter, TrafficRouterName } from '@sluice/core'
+import type { AlbTrafficRouting, KubeApi, Rollout, RouterCapabilities, RouterCapabilityMap, TrafficRouter, TrafficRouterName } from '@sluice/core'
 import { createIstioRouter, istioCapabilities } from '@sluice/istio'
 import { createNginxRouter, nginxCapabilities } from '@sluice/nginx'
 import { createSmiRouter, smiCapabilities } from '@sluice/smi'
@@ -20,8 +22,31 @@ export interface RouterEntry {
 
 export type RouterRegistry = Partial<Record<TrafficRouterName, RouterEntry>>
 
-export function createRouterRegistry(config: Pick<ControllerConfig, 'trafficSplitApiVersion' | 'ambassadorApiVersion'>): RouterRegistry {
+/** Clients the routers share, built once per controller. */
+export interface RouterClients {
+  /** Set when ALB weight verification is on (`--aws-verify-target-group`). */
+  elbv2?: ElasticLoadBalancingV2Client | undefined
+}
+
+/**
+ * The ELBv2 client of ALB weight verification, or undefined when it is off. Credentials come from the
+ * AWS SDK's default chain (environment, web identity / IRSA, profile, container or instance metadata).
+ */
+export function createElbv2Client(aws: ControllerConfig['aws']): ElasticLoadBalancingV2Client | undefined {
+  if (!aws.verifyTargetGroup) return undefined
+  return new ElasticLoadBalancingV2Client({
+    ...(aws.region ? { region: aws.region } : {}),
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+  })
+}
+
+export function createRouterRegistry(
+  config: Pick<ControllerConfig, 'trafficSplitApiVersion' | 'ambassadorApiVersion'> & { aws?: Pick<ControllerConfig['aws'], 'albTagKeyResourceId'> },
+  clients: RouterClients = {},
+): RouterRegistry {
   const routing = (rollout: Rollout) => rollout.spec.strategy?.canary?.trafficRouting ?? {}
+  const { elbv2 } = clients
+  const verifyWeights = elbv2 ? { client: elbv2, ...(config.aws ? { resourceTagKey: config.aws.albTagKeyResourceId } : {}) } : undefined
   return {
     istio: {
       capabilities: istioCapabilities,
@@ -30,6 +55,20 @@ export function createRouterRegistry(config: Pick<ControllerConfig, 'trafficSpli
     nginx: {
       capabilities: nginxCapabilities,
       create: (rollout, kube) => createNginxRouter({ target: routerTargetOf(rollout), config: routing(rollout).nginx ?? {} }, { kube }),
+    },
+    alb: {
+      // The engine waits for verified weights only when this controller can verify them.
+      capabilities: { ...albCapabilities, weightVerification: verifyWeights !== undefined },
+      create: (rollout, kube) =>
+        createAlbRouter(
+          {
+            target: routerTargetOf(rollout),
+            // Validation reports a missing `servicePort`; the router needs some object to validate.
+            config: routing(rollout).alb ?? ({} as AlbTrafficRouting),
+            ...(verifyWeights ? { verifyWeights } : {}),
+          },
+          { kube },
+        ),
     },
     smi: {
       capabilities: smiCapabilities,
