@@ -130,7 +130,8 @@ describe('Informer (real API server)', () => {
     expect(informer.stats.silentWatches).toBeGreaterThanOrEqual(1)
     expect(informer.stats.lists).toBe(1)
     expect(proxy.accepted).toBeGreaterThan(acceptedBefore)
-    expect(recoveredMs).toBeGreaterThanOrEqual(2_000)
+    // (No assertion on recoveredMs: tests never fail on a time. The watchdog counted the silent watch
+    // and the informer reconnected without relisting; the delay is reported as a figure.)
     console.info(`[figures] frozen connection: event delivered ${recoveredMs} ms after the freeze (watchdog 2000 ms); ${JSON.stringify(informer.stats)}`)
     await informer.stop()
   })
