@@ -16,7 +16,7 @@
  * Each is a pure decision (`decideX`, unit-tested) plus one write guarded by the resourceVersion read,
  * so an operation never overwrites a change it did not see.
  */
-import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, isControlledBy } from '@sluice/core'
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, isConflict, isControlledBy } from '@sluice/core'
 import type { KubeApi, KubeObject, ObjectRef, PodTemplateSpec, Rollout } from '@sluice/core'
 
 /** The API an operation needs: core's `KubeApi` plus merge patches of the status subresource (`@sluice/kube` provides both). */
@@ -157,9 +157,21 @@ export async function replicaSetsOf(api: KubeApi, rollout: Rollout): Promise<Kub
 /**
  * Reads the Rollout, decides, writes: spec changes with a merge patch carrying the resourceVersion
  * read (a concurrent change makes it fail with 409 rather than be overwritten), status changes
- * through the status subresource. Returns what was done.
+ * through the status subresource. On a conflict it reads and decides again (up to 5 times), so the
+ * decision is always made on what it overwrites. Returns what was done.
  */
 export async function runOperation(api: RolloutClientApi, ref: RolloutRef, decide: (rollout: Rollout) => OperationPatch | Promise<OperationPatch>): Promise<string> {
+  // A controller writes the status all the time: on a conflict, read again and decide again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOnce(api, ref, decide)
+    } catch (error) {
+      if (!isConflict(error) || attempt >= 5) throw error
+    }
+  }
+}
+
+async function runOnce(api: RolloutClientApi, ref: RolloutRef, decide: (rollout: Rollout) => OperationPatch | Promise<OperationPatch>): Promise<string> {
   const rollout = await getRollout(api, ref)
   const patch = await decide(rollout)
   const resourceVersion = rollout.metadata.resourceVersion

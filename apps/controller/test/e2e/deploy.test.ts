@@ -166,7 +166,7 @@ spec:
     await rolloutWhere(env, 'web', 'healthy', (r) => r.status?.phase === 'Healthy')
     const v2 = await updateImage(env, 'web', 'web:2')
     await rolloutWhere(env, 'web', 'promoted with the ServiceAccount token', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2, 60_000)
-    const denied = controller.lines().filter((l) => JSON.stringify(l).match(/forbidden|403/i))
+    const denied = controller.lines().filter((l) => /forbidden|\b403\b/i.test(`${String(l.msg ?? '')} ${String(l.error ?? '')} ${JSON.stringify(l.err ?? '')}`))
     expect(denied).toEqual([])
   })
 })

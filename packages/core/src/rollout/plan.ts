@@ -983,6 +983,13 @@ function computePhase(pass: Pass): { phase: NonNullable<RolloutStatus['phase']>;
   if (newRS.availableReplicas < (status.updatedReplicas ?? 0)) return { phase: 'Progressing', message: 'updated replicas are still becoming available' }
   if (!pass.trafficRouted && (status.replicas ?? 0) > (status.updatedReplicas ?? 0)) return { phase: 'Progressing', message: 'old replicas are pending termination' }
   if (!status.stableRS || status.stableRS !== status.currentPodHash) return { phase: 'Progressing', message: 'waiting for all steps to complete' }
+  // Promoted, but the routers still send traffic through the canary destination: Healthy only once
+  // it is back on the stable one (and the stable Service selects the new pods), so that a pipeline
+  // waiting for Healthy sees the final traffic state.
+  const weights = status.canary?.weights
+  if (pass.trafficRouted && (!weights || weights.canary.weight !== 0 || weights.stable.podTemplateHash !== status.currentPodHash)) {
+    return { phase: 'Progressing', message: 'waiting for the traffic to settle on the new stable' }
+  }
   return { phase: 'Healthy', message: '' }
 }
 
