@@ -120,7 +120,7 @@ export class RolloutReconciler {
     } else {
       this.#deps.metrics.setRollout(rollout)
     }
-    for (const event of [...plan.events, ...routerEvents]) this.#deps.events.record(rollout, { type: event.type, reason: event.reason, note: event.message })
+    for (const event of withRouterChanges(plan.events, routerEvents)) this.#deps.events.record(rollout, { type: event.type, reason: event.reason, note: event.message })
     logPlan(log, rollout, plan)
     return plan.requeueAfterMs === undefined ? { type: 'done' } : { type: 'requeueAfter', ms: Math.max(plan.requeueAfterMs, 10) }
   }
@@ -217,6 +217,18 @@ export class RolloutReconciler {
     if (expected.size === 0) this.#expected.delete(key)
     return true
   }
+}
+
+/**
+ * One Event per transition: the objects the routers changed for a weight change are named in the
+ * TrafficWeightUpdated Event; router changes without a weight change (hashes moved, drift repaired,
+ * routes added) get their own TrafficRoutingUpdated Event.
+ */
+function withRouterChanges(events: RolloutEvent[], routerEvents: RolloutEvent[]): RolloutEvent[] {
+  const weight = events.find((e) => e.reason === 'TrafficWeightUpdated')
+  if (!weight || routerEvents.length === 0) return [...events, ...routerEvents]
+  const objects = routerEvents.map((e) => e.message.replace(/ has been .*$/, '')).join(', ')
+  return events.map((e) => (e === weight ? { ...e, message: `${e.message} (${objects})` } : e))
 }
 
 /**
