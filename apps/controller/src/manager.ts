@@ -96,7 +96,17 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     if (owner) enqueue(owner)
     for (const key of rolloutsReading(object)) enqueue(key)
   }
+  // An invalid Rollout may be waiting for an object to appear, or for a foreign object in the way
+  // (e.g. one named like the canary Ingress or Mapping it would create) to go: wake those on any
+  // creation or deletion in their namespace instead of waiting for their 20 s retry.
+  const wakeInvalid = (object: KubeObject) => {
+    for (const r of rollouts.store.byNamespace(object.metadata.namespace ?? 'default')) {
+      if (r.status?.conditions?.some((c) => c.type === 'InvalidSpec')) enqueue(objectKey(r))
+    }
+  }
   for (const informer of informers.slice(1)) {
+    informer.onAdd(wakeInvalid)
+    informer.onDelete(wakeInvalid)
     informer.onAdd(wake)
     informer.onUpdate((prev, current) => {
       wake(current)
