@@ -31,4 +31,8 @@ export default tseslint.config(
     files: ['packages/kube/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', layerRules.kube] },
   },
+  {
+    files: ['packages/client/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', layerRules.client] },
+  },
 )

@@ -84,5 +84,14 @@ export const layerRules = {
       },
     ],
   },
+  client: {
+    patterns: [
+      {
+        group: ['@sluice/*', '!@sluice/core', '!@sluice/core/testing'],
+        message: '@sluice/client works on any KubeApi it is given: it may use @sluice/core, never the runtime, an adapter or an app.',
+      },
+      { group: kubeClients, message: '@sluice/client takes its API object from the caller; it opens no client of its own.' },
+    ],
+  },
   adapters,
 }
