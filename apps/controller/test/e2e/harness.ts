@@ -320,3 +320,28 @@ export async function updateImage(env: Env, name: string, image: string): Promis
   const r = await rolloutWhere(env, name, `new template of ${image} observed`, (x) => x.status?.currentPodHash !== undefined && x.status.currentPodHash !== before)
   return r.status?.currentPodHash ?? ''
 }
+
+/** One moment of a `timeline`: the version that was just written and the latest version of every object seen so far. */
+export interface Moment {
+  /** The object written at this moment. */
+  changed: KubeObject
+  /** Latest version of every object recorded so far, keyed `Kind/name`. */
+  objects: Record<string, KubeObject>
+}
+
+/**
+ * The states several objects went through together: the versions recorded by several recorders
+ * (of different kinds), merged in resourceVersion order (an etcd-backed API server hands out one
+ * increasing revision to all writes), each moment holding the latest version of every object.
+ * Lets a test check an invariant over two objects written one after the other, such as a
+ * VirtualService weight and a DestinationRule label.
+ */
+export function timeline(...recorders: Recorder<KubeObject>[]): Moment[] {
+  const revision = (o: KubeObject) => BigInt(o.metadata.resourceVersion ?? '0')
+  const all = recorders.flatMap((r) => r.seen).sort((a, b) => (revision(a) < revision(b) ? -1 : revision(a) > revision(b) ? 1 : 0))
+  const current: Record<string, KubeObject> = {}
+  return all.map((changed) => {
+    current[`${changed.kind}/${changed.metadata.name}`] = changed
+    return { changed, objects: { ...current } }
+  })
+}
