@@ -5,8 +5,9 @@
  * promotion and after an abort, and through every version the objects went through (recorded from
  * watches): weights step by step, routes summing to 100, subsets moved before or after the weights
  * so that no revision gets traffic meant for another, the user's routes, fields and subsets kept.
- * Also: a missing VirtualService (InvalidSpec, then recovery) and a VirtualService created as
- * networking.istio.io/v1alpha3.
+ * Also: a VirtualService created as networking.istio.io/v1alpha3, two VirtualServices (one
+ * v1beta1) with TLS and TCP routes, a GitOps re-apply and a user editing the VirtualService while the
+ * controller writes it, and a missing VirtualService (InvalidSpec, then recovery).
  */
 import { abort, promote } from '@sluice/client'
 import { fileURLToPath } from 'node:url'
@@ -696,6 +697,108 @@ describe('Istio header and mirror routes', () => {
   })
 })
 
+// --- several VirtualServices, TLS and TCP routes ----------------------------------------------------
+
+const edgeYaml = (ns: string) => `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: web-edge}
+spec:
+  hosts: [web.example.com, other.example.com]
+  gateways: [istio-system/edge-gateway]
+  tls:
+  - match: [{port: 443, sniHosts: [web.example.com]}]
+    route:
+    - destination: {host: web-stable.${ns}.svc.cluster.local, port: {number: 443}}
+      weight: 100
+    - destination: {host: web-canary.${ns}.svc.cluster.local, port: {number: 443}}
+      weight: 0
+  - match: [{port: 443, sniHosts: [other.example.com]}]
+    route:
+    - destination: {host: other, port: {number: 443}}
+  tcp:
+  - match: [{port: 5432}]
+    route:
+    - destination: {host: web-stable, port: {number: 5432}}
+      weight: 100
+    - destination: {host: web-canary, port: {number: 5432}}
+      weight: 0
+`
+
+const edgeSpec = (ns: string, canary: number) => ({
+  hosts: ['web.example.com', 'other.example.com'],
+  gateways: ['istio-system/edge-gateway'],
+  tls: [
+    {
+      match: [{ port: 443, sniHosts: ['web.example.com'] }],
+      route: [
+        { destination: { host: `web-stable.${ns}.svc.cluster.local`, port: { number: 443 } }, weight: 100 - canary },
+        { destination: { host: `web-canary.${ns}.svc.cluster.local`, port: { number: 443 } }, weight: canary },
+      ],
+    },
+    { match: [{ port: 443, sniHosts: ['other.example.com'] }], route: [{ destination: { host: 'other', port: { number: 443 } } }] },
+  ],
+  tcp: [
+    {
+      match: [{ port: 5432 }],
+      route: [
+        { destination: { host: 'web-stable', port: { number: 5432 } }, weight: 100 - canary },
+        { destination: { host: 'web-canary', port: { number: 5432 } }, weight: canary },
+      ],
+    },
+  ],
+})
+
+describe('Istio several VirtualServices', () => {
+  it('shifts HTTP, TLS and TCP routes of two VirtualServices (one v1beta1) together, leaving the other TLS route alone', { timeout: 180_000 }, async () => {
+    const e = env as Env
+    const ns = e.namespace
+    const ref = { namespace: ns, name: 'web' }
+    const manifest = hostManifest(ns).replace(
+      '          virtualService: {name: web, routes: [primary]}',
+      `          virtualServices:
+          - {name: web, routes: [primary]}
+          - {name: web-edge.${ns}, tlsRoutes: [{port: 443, sniHosts: [web.example.com]}], tcpRoutes: [{port: 5432}]}`,
+    )
+    const recorder = await record<VirtualService>(e, V1, 'VirtualService')
+    await startController(e)
+    await apply(e, `${edgeYaml(ns)}---${manifest}`)
+    await rolloutWhere(e, 'web', 'healthy', (r) => r.status?.phase === 'Healthy' && weightIs(0)(r))
+
+    const v2 = await updateImage(e, 'web', 'web:2')
+    await rolloutWhere(e, 'web', 'paused at step 1', isPausedAt(1))
+    expect((await virtualService(e)).spec).toEqual(hostSpec(ns, 20))
+    const edge = await virtualService(e, 'web-edge', 'networking.istio.io/v1beta1')
+    expect(edge.spec).toEqual(edgeSpec(ns, 20))
+    // Both route lists are applied (also the one of a kind it did not change), nothing else.
+    expect(fieldOwners(edge)['sluice-istio/Apply']?.sort()).toEqual(['f:spec.f:tcp', 'f:spec.f:tls'])
+
+    await promote(e.api, ref)
+    await rolloutWhere(e, 'web', 'paused at step 3', isPausedAt(3))
+    expect((await virtualService(e, 'web-edge')).spec).toEqual(edgeSpec(ns, 50))
+    await promote(e.api, ref)
+    await rolloutWhere(e, 'web', 'promoted', (x) => x.status?.phase === 'Healthy' && x.status.stableRS === v2 && weightIs(0)(x), 90_000)
+    expect((await virtualService(e)).spec).toEqual(hostSpec(ns, 0))
+    expect((await virtualService(e, 'web-edge')).spec).toEqual(edgeSpec(ns, 0))
+
+    await updateImage(e, 'web', 'web:3')
+    await rolloutWhere(e, 'web', 'v3 paused at step 1', isPausedAt(1))
+    expect((await virtualService(e, 'web-edge')).spec).toEqual(edgeSpec(ns, 20))
+    await abort(e.api, ref)
+    await rolloutWhere(e, 'web', 'aborted', (x) => x.status?.phase === 'Degraded' && x.status.abort === true && weightIs(0)(x))
+    expect((await virtualService(e)).spec).toEqual(hostSpec(ns, 0))
+    expect((await virtualService(e, 'web-edge')).spec).toEqual(edgeSpec(ns, 0))
+    recorder.stop()
+
+    const edges = recorder.seen.filter((x) => x.metadata.name === 'web-edge')
+    const tlsWeights = transitions(edges.map((x) => weightOf(x.spec.tls?.[0], 'web-canary')))
+    const tcpWeights = transitions(edges.map((x) => weightOf(x.spec.tcp?.[0], 'web-canary')))
+    expect(tlsWeights).toEqual([0, 20, 50, 100, 0, 20, 0])
+    expect(tcpWeights).toEqual(tlsWeights)
+    expect(recorder.seen.flatMap(badSums)).toEqual([])
+    expect(transitions(edges.map((x) => x.spec.tls?.[1]))).toEqual([edgeSpec(ns, 0).tls[1]])
+  })
+})
+
 // --- others writing the VirtualService -----------------------------------------------------------
 
 describe('Istio VirtualService written by others mid-rollout', () => {
@@ -761,6 +864,33 @@ describe('Istio VirtualService written by others mid-rollout', () => {
     expect(undone).toEqual([])
     expect(transitions(seen.map((x) => weightOf(httpRoute(x, 'primary'), 'web-canary')))).toEqual([0, 20, 0, 20, 40, 60, 80, 100, 0])
     expect(seen.flatMap(badSums)).toEqual([])
+  })
+})
+
+// Skipped: exposes a controller bug (reported, not fixed here: apps/controller/src is not ours to edit).
+// apps/controller/src/referenced-objects.ts reads `web.internal.<ns>` as VirtualService "web" in
+// namespace "internal.<ns>" (first dot) while the router reads VirtualService "web.internal" in "<ns>"
+// (last dot), so changes to a VirtualService whose name has a dot never wake its Rollout: after a
+// GitOps re-apply a paused rollout keeps the reverted weights (measured: still reverted after 60 s;
+// the same test with `web.<ns>` is restored in ~0.1 s). Unskip once the two parse names alike.
+describe('Istio VirtualService with a dot in its name', () => {
+  it.skip('is watched like any other: a GitOps re-apply is undone at once', { timeout: 120_000 }, async () => {
+    const e = env as Env
+    const ns = e.namespace
+    const manifest = hostManifest(ns)
+      .replace('metadata:\n  name: web\n  labels', 'metadata:\n  name: web.internal\n  labels')
+      .replace('virtualService: {name: web, routes', `virtualService: {name: web.internal.${ns}, routes`)
+    await startController(e)
+    const original = (await apply(e, manifest)).find((o) => o.kind === 'VirtualService') as VirtualService
+    await rolloutWhere(e, 'web', 'healthy', (r) => r.status?.phase === 'Healthy' && weightIs(0)(r))
+    await updateImage(e, 'web', 'web:2')
+    await rolloutWhere(e, 'web', 'paused at step 1', isPausedAt(1))
+    expect((await virtualService(e, 'web.internal')).spec).toEqual(hostSpec(ns, 20))
+    // Let every requeue of the step settle, so that only the VirtualService watch can wake the Rollout.
+    await new Promise((r) => setTimeout(r, 5000))
+    const { apiVersion, kind, spec } = original
+    await e.api.apply({ apiVersion, kind, metadata: { name: 'web.internal', namespace: ns }, spec }, { fieldManager: 'gitops', force: true })
+    await eventually('the weights taken back', async () => isDeepStrictEqual((await virtualService(e, 'web.internal')).spec, hostSpec(ns, 20)), 10_000)
   })
 })
 
