@@ -11,6 +11,8 @@ describe('referencedObjects', () => {
     [{ canaryService: 'c', stableService: 's' }, ['Service apps/c', 'Service apps/s']],
     [{ trafficRouting: { istio: { virtualService: { name: 'vs.mesh' }, destinationRule: { name: 'dr' } } } }, ['VirtualService mesh/vs', 'DestinationRule apps/dr']],
     [{ trafficRouting: { istio: { virtualServices: [{ name: 'a' }, { name: 'b.other.svc.cluster.local' }] } } }, ['VirtualService apps/a', 'VirtualService other/b']],
+    // the namespace is after the last dot: names may contain dots, namespaces may not
+    [{ trafficRouting: { istio: { virtualService: { name: 'web.internal.mesh' } } } }, ['VirtualService mesh/web.internal']],
     [{ trafficRouting: { nginx: { stableIngresses: ['i1', 'i2'] } } }, ['Ingress apps/i1', 'Ingress apps/i2']],
     [{ trafficRouting: { alb: { ingress: 'lb', servicePort: 80 } } }, ['Ingress apps/lb']],
     [{ trafficRouting: { smi: {} } }, ['TrafficSplit apps/web']],

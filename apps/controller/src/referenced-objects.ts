@@ -32,9 +32,14 @@ export function referencedObjects(rollout: Rollout): ObjectName[] {
   return out
 }
 
-/** `name.namespace` (an Istio reference) → [name, namespace]; a trailing `.svc.cluster.local` is ignored. */
+/**
+ * `name.namespace` (an Istio reference) → [name, namespace], the way the Istio router reads it: a
+ * trailing `.svc.cluster.local` or `.cluster.local` is dropped, and the namespace is after the LAST
+ * dot (namespaces have no dots; names may: `web.internal.apps` is `web.internal` in `apps`).
+ */
 function splitNamespaced(reference: string, fallback: string): [string, string] {
-  const trimmed = reference.replace(/\.svc\.cluster\.local$/, '').replace(/\.svc$/, '')
-  const dot = trimmed.indexOf('.')
-  return dot < 0 ? [trimmed, fallback] : [trimmed.slice(0, dot), trimmed.slice(dot + 1)]
+  const bare = reference.replace(/\.svc\.cluster\.local$|\.cluster\.local$/, '')
+  const dot = bare.lastIndexOf('.')
+  if (dot <= 0 || dot === bare.length - 1) return [bare, fallback]
+  return [bare.slice(0, dot), bare.slice(dot + 1)]
 }

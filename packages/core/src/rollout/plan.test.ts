@@ -256,3 +256,37 @@ describe('a new template mid-update', () => {
     expect(p.status.currentPodHash).toBe(NEW)
   })
 })
+
+describe('weight verification', () => {
+  const verifying = { nginx: { ...configMapRouterCapabilities, weightVerification: true } }
+  const sets = [{ hash: NEW, replicas: 2, available: 2 }, { hash: OLD, replicas: 10, available: 10 }]
+  const steps: CanaryStep[] = [{ setWeight: 20 }, { pause: {} }]
+  const observeVerifying = (verification?: ObservedRollout['weightVerification'], weights?: [number]) => {
+    const o = observe({ steps, status: { currentStepIndex: 0 }, ...(weights ? { weights } : {}), sets })
+    o.routerCapabilities = verifying
+    if (verification) o.weightVerification = verification
+    return o
+  }
+
+  it('does not complete a step before the data plane confirms the weight, and says why', () => {
+    const first = planRollout(observeVerifying(undefined, [0]), NOW)
+    expect(first.status.canary?.weights?.verified).toBe(false)
+    expect(first.status.currentStepIndex).toBe(0)
+    expect(first.requeueAfterMs).toBe(10_000)
+
+    const o = observeVerifying({ canaryWeight: 20, verified: false, reason: 'target group web-canary has weight 0' }, [20])
+    o.rollout.status = { ...o.rollout.status, canary: { weights: { ...o.rollout.status?.canary?.weights, verified: false } as never } }
+    const waiting = planRollout(o, NOW)
+    expect(waiting.status.currentStepIndex).toBe(0)
+    expect(waiting.status.message).toBe('waiting for canary weight 20 to be in effect: target group web-canary has weight 0')
+    expect(waiting.events.filter((e) => e.reason === 'WeightNotVerified').map((e) => e.message)).toEqual([waiting.status.message])
+
+    // the same answer again: no second Event
+    o.rollout.status = { ...o.rollout.status, message: waiting.status.message ?? '' }
+    expect(planRollout(o, NOW).events.filter((e) => e.reason === 'WeightNotVerified')).toEqual([])
+
+    const verified = planRollout(observeVerifying({ canaryWeight: 20, verified: true }, [20]), NOW)
+    expect(verified.status.canary?.weights?.verified).toBe(true)
+    expect(verified.status.currentStepIndex).toBe(1)
+  })
+})

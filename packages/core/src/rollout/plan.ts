@@ -501,14 +501,16 @@ function planTraffic(pass: Pass): void {
     const answer = pass.observed.weightVerification
     next.verified = sameWeights && answer !== undefined && answer.canaryWeight === next.canary.weight ? answer.verified : false
     if (!next.verified) pass.requeue.push(pass.options.verifyRetryMs)
-    if (sameWeights && answer && !answer.verified && previous?.verified !== false) {
-      pass.events.push({ type: 'Normal', reason: 'WeightNotVerified', message: `Canary weight ${next.canary.weight} not yet in effect: ${answer.reason ?? 'the load balancer does not show it yet'}` })
+    if (sameWeights && answer && !answer.verified) {
+      // Once per distinct reason: the status message carries the current one (see computePhase).
+      const message = verificationMessage(next.canary.weight, answer.reason)
+      if (pass.prev.message !== message) pass.events.push({ type: 'Normal', reason: 'WeightNotVerified', message })
     }
     if (sameWeights && answer?.verified && previous?.verified !== true) {
       pass.events.push({ type: 'Normal', reason: 'WeightVerified', message: `Canary weight ${next.canary.weight} verified in the data plane` })
     }
   }
-  if (!sameWeights) {
+  if (!sameWeights && previous?.canary.weight !== next.canary.weight) {
     pass.events.push({
       type: 'Normal',
       reason: 'TrafficWeightUpdated',
@@ -517,6 +519,11 @@ function planTraffic(pass: Pass): void {
   }
   pass.weights = next
   pass.status.canary = { ...(pass.status.canary ?? {}), weights: next }
+}
+
+/** What the rollout waits for while a router has not confirmed its weight. */
+function verificationMessage(weight: number, reason: string | undefined): string {
+  return `waiting for canary weight ${weight} to be in effect: ${reason ?? 'the data plane does not show it yet'}`
 }
 
 function hasVerifier(pass: Pass): boolean {
@@ -976,6 +983,11 @@ function computePhase(pass: Pass): { phase: NonNullable<RolloutStatus['phase']>;
   if (rollout.spec.paused) return { phase: 'Paused', message: 'manually paused' }
   const pause = status.pauseConditions?.[0]
   if (pause) return { phase: 'Paused', message: pause.reason }
+  const weights = status.canary?.weights
+  if (pass.trafficRouted && weights?.verified === false) {
+    const answer = pass.observed.weightVerification
+    return { phase: 'Progressing', message: verificationMessage(weights.canary.weight, answer?.canaryWeight === weights.canary.weight ? answer.reason : undefined) }
+  }
   if (rollout.spec.restartAt && rollout.spec.restartAt !== status.restartedAt && Date.parse(rollout.spec.restartAt) <= pass.now.getTime()) {
     return { phase: 'Progressing', message: 'rollout is restarting' }
   }
@@ -986,7 +998,6 @@ function computePhase(pass: Pass): { phase: NonNullable<RolloutStatus['phase']>;
   // Promoted, but the routers still send traffic through the canary destination: Healthy only once
   // it is back on the stable one (and the stable Service selects the new pods), so that a pipeline
   // waiting for Healthy sees the final traffic state.
-  const weights = status.canary?.weights
   if (pass.trafficRouted && (!weights || weights.canary.weight !== 0 || weights.stable.podTemplateHash !== status.currentPodHash)) {
     return { phase: 'Progressing', message: 'waiting for the traffic to settle on the new stable' }
   }
