@@ -15,6 +15,17 @@ export interface CliContext {
   debug: boolean
   /** This package's version, for `--version`. */
   version: string
+  /**
+   * The environment, as far as commands read it (`KUBECONFIG`, `HOME`, in-cluster variables). Never
+   * `process.env` itself: `main.ts` hands it in, tests pass their own.
+   */
+  env: Readonly<Record<string, string | undefined>>
+  /** The working directory relative paths (`--kubeconfig`, `-f`) are resolved against. */
+  cwd: string
+  /** Standard output is a terminal: `get --watch` redraws the screen in place instead of appending. */
+  interactive: boolean
+  /** The current time (ages, timeouts). */
+  now(): Date
 }
 
 /** Exit codes shared by every command. */
@@ -24,6 +35,8 @@ export const EXIT = {
   invalid: 1,
   /** The command line is wrong: unknown command or flag, missing or bad flag value. */
   usage: 2,
+  /** `status` gave up waiting (`--timeout`): neither success (0) nor a failed rollout (1). */
+  timeout: 2,
 } as const
 
 /** A wrong command line. Printed with a pointer to `--help`; exit 2. */

@@ -6,18 +6,43 @@ import { EXIT, InputError, UsageError } from './cli-context.ts'
 import type { CliContext } from './cli-context.ts'
 import { asksForHelp } from './command.ts'
 import type { Command } from './command.ts'
+import { abortCommand } from './commands/abort.ts'
+import { getCommand } from './commands/get.ts'
 import { lintCommand } from './commands/lint.ts'
+import { listCommand } from './commands/list.ts'
+import { pauseCommand } from './commands/pause.ts'
 import { planCommand } from './commands/plan.ts'
+import { promoteCommand } from './commands/promote.ts'
+import { restartCommand } from './commands/restart.ts'
+import { resumeCommand } from './commands/resume.ts'
+import { retryCommand } from './commands/retry.ts'
+import { setCommand } from './commands/set.ts'
+import { statusCommand } from './commands/status.ts'
+import { undoCommand } from './commands/undo.ts'
+import { versionCommand } from './commands/version.ts'
 
 /** Every command, by the word that names it; `sluice --help` lists them in this order. */
 export const commands: Readonly<Record<string, Command>> = {
+  get: getCommand,
+  list: listCommand,
+  status: statusCommand,
+  promote: promoteCommand,
+  abort: abortCommand,
+  retry: retryCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
+  restart: restartCommand,
+  set: setCommand,
+  undo: undoCommand,
   plan: planCommand,
   lint: lintCommand,
+  version: versionCommand,
 }
 
 function rootHelp(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length))
-  return `sluice: progressive delivery for Argo Rollouts (argoproj.io/v1alpha1) manifests
+  return `sluice: progressive delivery for Argo Rollouts (argoproj.io/v1alpha1): watch and drive
+Rollouts on a cluster, preview and check manifests offline. Also a kubectl plugin: kubectl sluice.
 
 Usage: sluice <command> [flags]
 
@@ -30,7 +55,12 @@ Flags:
   -h, --help     show help (also: sluice <command> --help, sluice help <command>)
       --version  print the version
 
-Exit codes: 0 ok; 1 invalid input or problems found; 2 usage error.
+Cluster commands find the cluster as kubectl does: --kubeconfig, $KUBECONFIG or ~/.kube/config;
+--context; -n/--namespace, else the context's namespace, else "default".
+
+Exit codes: 0 ok; 1 invalid input, problems found, an operation that does not apply, a failed
+rollout (status), or a cluster error (not found, no access, unreachable); 2 usage error, or status
+timed out.
 `
 }
 

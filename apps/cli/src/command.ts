@@ -34,6 +34,23 @@ export function parseFlags<const Options extends ParseArgsOptionsConfig>(argv: r
   }
 }
 
+/**
+ * Like `parseFlags`, but also takes positional arguments (`sluice get rollout NAME`): between
+ * `min` and `max` of them, else a `UsageError` that says what was expected (`what`, e.g. "NAME").
+ */
+export function parseCommandLine<const Options extends ParseArgsOptionsConfig>(argv: readonly string[], options: Options, args: { what: string; min: number; max: number }) {
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true })
+  } catch (error) {
+    throw new UsageError(describeParseError(error))
+  }
+  const { positionals } = parsed
+  if (positionals.length < args.min) throw new UsageError(`${args.what} is required`)
+  if (positionals.length > args.max) throw new UsageError(`unexpected argument "${positionals[args.max]}"${args.max > 0 ? ` (after ${args.what})` : ''}`)
+  return { values: parsed.values, positionals }
+}
+
 /** node's parseArgs messages are long and mention JavaScript; say the same in a CLI's words. */
 function describeParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)

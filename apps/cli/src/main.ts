@@ -24,4 +24,11 @@ process.exitCode = await runCli(process.argv.slice(2), {
   color: isColorWanted(process.stdout, process.env),
   debug: process.env.SLUICE_DEBUG === '1',
   version: packageJson.version,
+  env: process.env,
+  cwd,
+  interactive: process.stdout.isTTY === true && process.env.TERM !== 'dumb',
+  now: () => new Date(),
 })
+// The command is done; an idle keep-alive connection to the API server must not hold the process.
+await new Promise((done) => process.stdout.write('', done))
+process.exit()

@@ -12,7 +12,11 @@ export interface SluiceRun {
   stderr: string
 }
 
-export async function runSluice(argv: string[], files: Record<string, string> = {}, options: Partial<Pick<CliContext, 'color' | 'debug'>> & { stdout?: (text: string) => void } = {}): Promise<SluiceRun> {
+export async function runSluice(
+  argv: string[],
+  files: Record<string, string> = {},
+  options: Partial<Pick<CliContext, 'color' | 'debug' | 'env' | 'cwd' | 'interactive' | 'now'>> & { stdout?: (text: string) => void } = {},
+): Promise<SluiceRun> {
   let stdout = ''
   let stderr = ''
   const ctx: CliContext = {
@@ -26,6 +30,10 @@ export async function runSluice(argv: string[], files: Record<string, string> = 
     color: options.color ?? false,
     debug: options.debug ?? false,
     version: '0.1.0-test',
+    env: options.env ?? {},
+    cwd: options.cwd ?? '/work',
+    interactive: options.interactive ?? false,
+    now: options.now ?? (() => new Date('2026-01-01T12:00:00Z')),
   }
   const code = await runCli(argv, ctx)
   return { code, stdout, stderr }

@@ -5,17 +5,18 @@
  */
 import { createMemoryKube, fieldError, formatFieldError, routerTargetOf, validateRollout, validateServiceReferences } from '@sluice/core'
 import type { FieldError, KubeApi, ObservedService, Rollout } from '@sluice/core'
-import { EXIT } from '../cli-context.ts'
+import { EXIT, UsageError } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
-import { createConfiguredRouters, routerCapabilities, trafficRouters } from '../traffic-routers.ts'
+import { checkRouterApiVersions, createConfiguredRouters, routerApiVersionFlags, routerApiVersionFlagsHelp, routerCapabilities, trafficRouters } from '../traffic-routers.ts'
+import type { RouterApiVersions } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
 import type { Manifest } from '../manifest.ts'
 
 const help = `Check a Rollout and the objects it references, offline.
 
-Usage: sluice lint -f FILE [-o text|json]
+Usage: sluice lint -f FILE [-o text|json] [--traffic-split-api-version V] [--ambassador-api-version V]
 
 FILE holds exactly one Rollout (argoproj.io/v1alpha1) and, optionally, the Services and mesh objects
 it references, as a multi-document YAML stream ("-" reads standard input).
@@ -32,6 +33,7 @@ Checks:
 Flags:
   -f, --filename FILE   the manifest (required)
   -o, --output FORMAT   text (default) or json
+${routerApiVersionFlagsHelp}
   -h, --help            show this help
 
 Exit codes: 0 no problems; 1 problems found, or the file cannot be read as one Rollout; 2 usage error.
@@ -49,11 +51,14 @@ export const lintCommand: Command = {
   summary: 'Check a Rollout and the objects it references, offline',
   help,
   async run(argv, ctx) {
-    const flags = parseFlags(argv, manifestFlags)
+    const flags = parseFlags(argv, { ...manifestFlags, ...routerApiVersionFlags })
     const file = requireFile(flags.filename)
     const format = outputFormat(flags.output, ['text', 'json'])
+    const versions = { trafficSplitApiVersion: flags['traffic-split-api-version'], ambassadorApiVersion: flags['ambassador-api-version'] }
+    const refused = checkRouterApiVersions(versions)
+    if (refused) throw new UsageError(refused)
     const manifest = await loadManifest(file, ctx)
-    const problems = await lintManifest(manifest)
+    const problems = await lintManifest(manifest, versions)
     const report: LintReport = {
       rollout: `${manifest.rollout.metadata.namespace}/${manifest.rollout.metadata.name ?? ''}`,
       referencesChecked: manifest.objects.length > 0,
@@ -69,13 +74,13 @@ export const lintCommand: Command = {
 }
 
 /** Every problem with the Rollout and, when the file holds them, the objects it references. */
-export async function lintManifest(manifest: Manifest): Promise<FieldError[]> {
+export async function lintManifest(manifest: Manifest, versions: RouterApiVersions = {}): Promise<FieldError[]> {
   const { rollout } = manifest
   const problems = validateRollout(rollout, { routers: routerCapabilities })
   if (manifest.objects.length > 0) {
     const kube = createMemoryKube(manifest.objects)
     problems.push(...validateServiceReferences(rollout, await readServices(kube, rollout)))
-    const { routers, errors } = createConfiguredRouters(rollout, routerTargetOf(rollout), kube)
+    const { routers, errors } = createConfiguredRouters(rollout, routerTargetOf(rollout), kube, versions)
     problems.push(...errors)
     for (const router of routers) {
       try {

@@ -10,13 +10,14 @@ import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
 import { renderPlanText } from '../render/plan-text.ts'
-import { createConfiguredRouters, routerCapabilities } from '../traffic-routers.ts'
+import { checkRouterApiVersions, createConfiguredRouters, routerApiVersionFlags, routerApiVersionFlagsHelp, routerCapabilities } from '../traffic-routers.ts'
+import type { RouterApiVersions } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
 import type { Manifest } from '../manifest.ts'
 
 const help = `Preview a Rollout update step by step, offline.
 
-Usage: sluice plan -f FILE [-o text|json|yaml] [--abort-at N]
+Usage: sluice plan -f FILE [-o text|json|yaml] [--abort-at N] [--traffic-split-api-version V] [--ambassador-api-version V]
 
 FILE holds exactly one Rollout (argoproj.io/v1alpha1, canary strategy) and the Services and mesh
 objects it references, as a multi-document YAML stream ("-" reads standard input). The plan assumes:
@@ -28,6 +29,7 @@ Flags:
   -o, --output FORMAT   text (default): a table of steps and what changes in each object;
                         json / yaml: the per-step states, including every object
       --abort-at N      abort during step N (0-based) and show the state once the abort settles
+${routerApiVersionFlagsHelp}
   -h, --help            show this help
 
 Each step's state: phase, canary and stable pods (new and previous revision), weights (null without
@@ -48,14 +50,17 @@ export const planCommand: Command = {
   summary: 'Preview a Rollout update step by step, offline',
   help,
   async run(argv, ctx) {
-    const flags = parseFlags(argv, { ...manifestFlags, 'abort-at': { type: 'string' } })
+    const flags = parseFlags(argv, { ...manifestFlags, ...routerApiVersionFlags, 'abort-at': { type: 'string' } })
     const file = requireFile(flags.filename)
     const format = outputFormat(flags.output, ['text', 'json', 'yaml'])
     const abortAt = parseStepIndex(flags['abort-at'])
+    const versions = { trafficSplitApiVersion: flags['traffic-split-api-version'], ambassadorApiVersion: flags['ambassador-api-version'] }
+    const refused = checkRouterApiVersions(versions)
+    if (refused) throw new UsageError(refused)
 
     const manifest = await loadManifest(file, ctx)
     if (abortAt !== undefined) checkAbortStep(abortAt, manifest)
-    const result = await simulate(manifest, abortAt)
+    const result = await simulate(manifest, abortAt, versions)
 
     switch (format) {
       case 'json':
@@ -104,7 +109,7 @@ function checkAbortStep(abortAt: number, manifest: Manifest): void {
   )
 }
 
-async function simulate(manifest: Manifest, abortAt: number | undefined): Promise<SimulationResult> {
+async function simulate(manifest: Manifest, abortAt: number | undefined, versions: RouterApiVersions): Promise<SimulationResult> {
   const { rollout } = manifest
   try {
     return await simulateRollout({
@@ -112,7 +117,7 @@ async function simulate(manifest: Manifest, abortAt: number | undefined): Promis
       objects: manifest.objects,
       routerCapabilities,
       createRouters: (target, kube) => {
-        const { routers, errors } = createConfiguredRouters(rollout, target, kube)
+        const { routers, errors } = createConfiguredRouters(rollout, target, kube, versions)
         if (errors.length > 0) throw new SimulationError(`Rollout ${rollout.metadata.namespace}/${rollout.metadata.name} has a traffic router configuration that cannot be used`, errors)
         return routers
       },
