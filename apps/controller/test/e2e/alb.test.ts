@@ -482,7 +482,10 @@ spec:
       expect(await pods(e, 'web')).toEqual({ canary: '4/4', stable: '4/4', others: '' })
 
       await loadBalancerCarries(100)
-      r = await rolloutWhere(e, 'web', 'promoted', (x) => x.status?.phase === 'Healthy' && x.status.stableRS !== v1 && x.status.canary?.weights?.canary.weight === 0)
+      // Promoted (stableRS moved) and back to 0 % on the annotation; not Healthy yet: Healthy waits
+      // until the load balancer carries the final split too.
+      r = await rolloutWhere(e, 'web', 'promoted', (x) => x.status?.stableRS !== v1 && x.status?.canary?.weights?.canary.weight === 0)
+      expect(r.status?.phase).toBe('Progressing')
       const v2 = r.status?.stableRS ?? ''
       expect(await serviceSelectorHash(e, 'web-stable')).toBe(v2)
 
@@ -497,7 +500,7 @@ spec:
 
       await loadBalancerCarries(0)
       await eventually('the old stable scaled down after its delay', async () => (await replicaSets(e, 'web')).find((rs) => rs.hash === v1)?.replicas === 0)
-      r = await getRollout(e, 'web')
+      r = await rolloutWhere(e, 'web', 'Healthy once the load balancer carries 0 %', (x) => x.status?.phase === 'Healthy')
       expect(r.status?.canary?.weights).toMatchObject({ canary: { weight: 0, podTemplateHash: v2 }, stable: { weight: 100, podTemplateHash: v2 }, verified: true })
 
       // The recorded weights went through each state in order: written (not verified), then verified.
