@@ -9,7 +9,8 @@ describe('outcomeOf: when status and get --watch stop', () => {
     ['Healthy', false, '2', 'Healthy'],
     ['Degraded', false, '2', 'Degraded'],
     ['Degraded', true, '2', 'Aborted'],
-    ['Progressing', true, '2', 'Aborted'],
+    // aborted, but the controller has not acted on it yet
+    ['Paused', true, '2', undefined],
     ['Paused', false, '2', undefined],
     ['Progressing', false, '2', undefined],
     // the controller has not seen the latest spec: a Healthy from before does not count

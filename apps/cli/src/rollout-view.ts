@@ -103,12 +103,15 @@ export interface RolloutView {
 /** How an update ended, or undefined while it has not (or the controller has not seen the spec yet). */
 export type Outcome = 'Healthy' | 'Degraded' | 'Aborted'
 
+/**
+ * The controller's word counts, not the request: an abort written by `sluice abort` is an outcome
+ * once the controller has acted on it (phase Degraded), so the last line says what happened.
+ */
 export function outcomeOf(rollout: Rollout): Outcome | undefined {
   const status = rollout.status
   if (!status || status.observedGeneration !== String(rollout.metadata.generation ?? 0)) return undefined
-  if (status.abort) return 'Aborted'
   if (status.phase === 'Healthy') return 'Healthy'
-  if (status.phase === 'Degraded') return 'Degraded'
+  if (status.phase === 'Degraded') return status.abort ? 'Aborted' : 'Degraded'
   return undefined
 }
 

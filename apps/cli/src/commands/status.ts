@@ -21,8 +21,9 @@ Usage: sluice status NAME [--timeout TIME] [-o text|json|yaml] [cluster flags]
 
 Each line: phase - message (step, weight, canary and stable pods), printed when it changes; the
 changes come from watches of the Rollout and its ReplicaSets. It ends when the controller has taken
-the latest spec and the rollout is Healthy (exit 0), Degraded or aborted (exit 1), or at the
-timeout (exit 2). A paused rollout is waited for: promote it from elsewhere.
+the latest spec and the rollout is Healthy (exit 0), Degraded (exit 1; an abort counts once the
+controller has acted on it), or at the timeout (exit 2). A paused rollout is waited for: promote
+it from elsewhere.
 
 Flags:
       --timeout TIME    give up after TIME (30s, 10m, 1h); default: wait as long as it takes

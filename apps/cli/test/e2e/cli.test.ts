@@ -135,7 +135,7 @@ describe('sluice on a basic canary', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).not.toContain('\u001b[')
     let out = lines(run.stdout)
-    expect(out[0]).toMatch(new RegExp(`^Rollout ${ns}/web  age \\d+s$`))
+    expect(out[0]).toMatch(new RegExp(`^Rollout ${ns}/web  age \\d+[smh]\\S*$`))
     expect(out.slice(1, 6)).toEqual([
       '├── Phase:    ✔ Healthy',
       '├── Strategy: canary, no traffic routing (the pods are the split)',
@@ -145,7 +145,7 @@ describe('sluice on a basic canary', () => {
     ])
     expect(out).toContain('│   └── ✔  3  pause')
     expect(out).toContain('│   └── revision 1  stable  web:1')
-    expect(out.find((l) => l.includes('ReplicaSet'))).toMatch(new RegExp(`^│       └── ReplicaSet web-${v1}  4/4 ready  \\d+s$`))
+    expect(out.find((l) => l.includes('ReplicaSet'))).toMatch(new RegExp(`^│       └── ReplicaSet web-${v1}  4/4 ready  \\d+[smh]\\S*$`))
     expect(out.filter((l) => new RegExp(`Pod web-${v1}-\\w+  Running  1/1 ready  0 restarts`).test(l))).toHaveLength(4)
     expect(out).toContainEqual(expect.stringMatching(/^ {4}└── Healthy +True +RolloutHealthy +Rollout is healthy$/))
 
@@ -160,12 +160,12 @@ describe('sluice on a basic canary', () => {
     expect(run.code).toBe(0)
     expect(lines(run.stdout)).toEqual([
       expect.stringMatching(/^NAME +PHASE +STEP +SET-WEIGHT +WEIGHT +READY +AGE$/),
-      expect.stringMatching(/^web +Healthy +4\/4 +- +0 \(pods\) +4\/4 +\d+s$/),
+      expect.stringMatching(/^web +Healthy +4\/4 +- +0 \(pods\) +4\/4 +\d+[smh]\S*$/),
       '',
     ])
     for (const spelling of [['get', 'rollouts'], ['list', 'rollout'], ['list']]) {
       const alias = await sluice([...spelling, ...on(e)])
-      expect(lines(alias.stdout).slice(1).map((l) => l.replace(/\d+s$/, ''))).toEqual(lines(run.stdout).slice(1).map((l) => l.replace(/\d+s$/, '')))
+      expect(lines(alias.stdout).slice(1).map((l) => l.replace(/\S+$/, ''))).toEqual(lines(run.stdout).slice(1).map((l) => l.replace(/\S+$/, '')))
     }
     run = await sluice(['list', 'rollouts', '-A', '--kubeconfig', e.kubeconfigPath])
     expect(lines(run.stdout)[0]).toMatch(/^NAMESPACE +NAME +PHASE +STEP +SET-WEIGHT +WEIGHT +READY +AGE$/)
@@ -203,7 +203,7 @@ describe('sluice on a basic canary', () => {
     expect(out).toContainEqual(expect.stringMatching(new RegExp(`ReplicaSet web-${v1}  3/3 ready`)))
 
     run = await sluice(['list', ...on(e)])
-    expect(lines(run.stdout)[1]).toMatch(/^web +Paused +1\/4 +25 +25 \(pods\) +4\/4 +\d+s$/)
+    expect(lines(run.stdout)[1]).toMatch(/^web +Paused +1\/4 +25 +25 \(pods\) +4\/4 +\d+[smh]\S*$/)
 
     // status on a paused rollout waits; --timeout ends it with exit 2
     run = await sluice(['status', 'web', '--timeout', '3s', ...on(e)])
