@@ -163,7 +163,8 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
   await Promise.all(informers.map((i) => i.waitForSync()))
   logger.info({ kinds: informers.map((i) => i.kind) }, 'caches synced')
 
-  const requestsTimer = setInterval(() => metrics.countApiRequests(direct.requests), 5000)
+  // Both clients: the cached one sends every write (and the reads no informer covers).
+  const requestsTimer = setInterval(() => metrics.countApiRequests(direct.requests, kube.requests), 5000)
   requestsTimer.unref()
 
   const workers = queue.run(reconciler.reconcile, {

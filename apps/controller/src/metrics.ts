@@ -15,7 +15,8 @@ export interface ControllerMetrics {
   setRollout(rollout: Rollout): void
   deleteRollout(namespace: string, name: string): void
   setQueueDepth(depth: number): void
-  countApiRequests(counts: Readonly<Record<string, number>>): void
+  /** Sets the request gauge to the sum of the clients' counts (the cached and the uncached client). */
+  countApiRequests(...clients: Readonly<Record<string, number>>[]): void
 }
 
 export function createMetrics(): ControllerMetrics {
@@ -112,8 +113,10 @@ export function createMetrics(): ControllerMetrics {
     setQueueDepth(n) {
       depth.set({ name: 'rollouts' }, n)
     },
-    countApiRequests(counts) {
-      for (const [verb, n] of Object.entries(counts)) requests.set({ verb }, n)
+    countApiRequests(...clients) {
+      const total = new Map<string, number>()
+      for (const counts of clients) for (const [verb, n] of Object.entries(counts)) total.set(verb, (total.get(verb) ?? 0) + n)
+      for (const [verb, n] of total) requests.set({ verb }, n)
     },
   }
 }
