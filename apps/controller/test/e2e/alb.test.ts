@@ -19,7 +19,7 @@ import { abort, promote } from '@sluice/client'
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventually, getRollout, pods, record, replicaSets, repoRoot, rolloutWhere, serviceSelectorHash, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
+import { apply, eventually, getRollout, pods, record, replicaSets, repoRoot, rolloutWhere, serviceSelectorHash, servicesYaml, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
 import type { ControllerProcess, Env } from './harness.ts'
 import { eventNotesInclude, getIngress, ingressRef, prefixPath as path } from './ingresses.ts'
 import type { Ingress, IngressRule } from './ingresses.ts'
@@ -28,17 +28,7 @@ const ALB = 'alb.ingress.kubernetes.io'
 const ACTION = `${ALB}/actions.web-stable`
 const MANAGED = 'rollouts.argoproj.io/managed-alb-annotations'
 
-const services = `
-apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec: {type: NodePort, selector: {app: web}, ports: [{name: http, port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec: {type: NodePort, selector: {app: web}, ports: [{name: http, port: 80}]}
-`
+const services = servicesYaml({ nodePort: true })
 
 const annotated = { name: 'use-annotation' }
 

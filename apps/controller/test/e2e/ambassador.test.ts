@@ -11,7 +11,7 @@ import { abort, promote, retry } from '@sluice/client'
 import type { KubeObject, Rollout } from '@sluice/core'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventsFor, eventually, getRollout, recordChanges, rolloutRef, rolloutWhere, setUp, startController, tearDown, transitions, updateImage, writersOf } from './harness.ts'
+import { apply, eventsFor, eventually, getRollout, recordChanges, rolloutRef, rolloutWhere, servicesYaml, setUp, startController, tearDown, transitions, updateImage, writersOf } from './harness.ts'
 import type { Change, Env } from './harness.ts'
 
 const mappingCrd = fileURLToPath(new URL('../../../../packages/ambassador/test/crds/mapping.yaml', import.meta.url))
@@ -22,17 +22,7 @@ interface Mapping extends KubeObject {
   spec?: { service?: string; weight?: number; [field: string]: unknown }
 }
 
-const services = `
-apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec: {selector: {app: web}, ports: [{port: 80}]}
-`
+const services = servicesYaml()
 
 /**
  * Two base Mappings routing to the stable Service: `web` names it with a scheme, the namespace and a

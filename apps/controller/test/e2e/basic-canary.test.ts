@@ -4,39 +4,19 @@
  */
 import { abort, promote, retry } from '@sluice/client'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventsFor, pods, rolloutWhere, serviceSelectorHash, setImage, setUp, startController, tearDown } from './harness.ts'
+import { apply, eventsWhere, pods, rolloutWhere, rolloutYaml, serviceSelectorHash, servicesYaml, setImage, setUp, startController, tearDown } from './harness.ts'
 import type { Env } from './harness.ts'
 
-const manifest = `
-apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      steps:
-      - setWeight: 25
-      - pause: {}
-      - setWeight: 50
-      - pause: {}
-`
+const manifest = `${servicesYaml()}---
+${rolloutYaml(`
+canaryService: web-canary
+stableService: web-stable
+steps:
+- setWeight: 25
+- pause: {}
+- setWeight: 50
+- pause: {}
+`)}`
 
 let env: Env | undefined
 beforeEach(async () => {
@@ -105,11 +85,8 @@ describe('basic canary (no traffic routing)', () => {
     await eventuallyPods(e, { canary: '4/4', stable: '4/4', others: '0/0' })
     expect(await serviceSelectorHash(e, 'web-stable')).toBe(canaryHash)
 
-    const events = await eventsFor(e, 'web')
-    const reasons = events.map((ev) => ev.reason)
-    for (const reason of ['RolloutUpdated', 'NewReplicaSetCreated', 'RolloutStepCompleted', 'RolloutPaused', 'RolloutAborted', 'RolloutRetry', 'RolloutCompleted', 'SwitchService', 'ScalingReplicaSet']) {
-      expect(reasons, reason).toContain(reason)
-    }
+    const expected = ['RolloutUpdated', 'NewReplicaSetCreated', 'RolloutStepCompleted', 'RolloutPaused', 'RolloutAborted', 'RolloutRetry', 'RolloutCompleted', 'SwitchService', 'ScalingReplicaSet']
+    const events = await eventsWhere(e, 'web', expected.join(', '), (evs) => expected.every((reason) => evs.some((ev) => ev.reason === reason)))
     expect(events.find((ev) => ev.reason === 'RolloutAborted')?.type).toBe('Warning')
     expect(events.map((ev) => ev.note)).toContain('Rollout step 1/4 completed (setWeight: 25)')
   })

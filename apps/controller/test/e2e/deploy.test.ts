@@ -15,7 +15,7 @@ import type { KubeObject } from '@sluice/core'
 import { createTestNamespace, loadKubeConfig } from '@sluice/local-cluster'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { parseAllDocuments, stringify } from 'yaml'
-import { apply, eventually, repoRoot, rolloutWhere, startController, tearDown, updateImage } from './harness.ts'
+import { apply, eventually, repoRoot, rolloutWhere, rolloutYaml, servicesYaml, setUp, startController, tearDown, updateImage } from './harness.ts'
 import type { Env } from './harness.ts'
 import { createKubeApi } from '@sluice/kube'
 
@@ -128,40 +128,23 @@ describe('least-privilege RBAC', () => {
     expect(await can('get', '', 'secrets')).toBe(false)
     expect(await can('update', 'argoproj.io', 'rollouts')).toBe(false)
 
-    const { setUp } = await import('./harness.ts')
     env = await setUp(kubeconfigPath, 'e2e-rbac', [smiCrd])
     const e = { ...env, kubeconfigPath: saKubeconfig }
     const controller = await startController(e, { leaderElect: true, extraArgs: ['--leader-election-namespace', 'sluice-system', '--leader-election-id', 'sluice-e2e-rbac'] })
     env.controllers.push(...e.controllers.filter((c) => !env?.controllers.includes(c)))
     await apply(
       env,
-      `apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      scaleDownDelaySeconds: 1
-      trafficRouting: {smi: {}}
-      steps: [{setWeight: 50}, {pause: {duration: 1}}]
+      `${servicesYaml()}---
+${rolloutYaml(
+  `
+canaryService: web-canary
+stableService: web-stable
+scaleDownDelaySeconds: 1
+trafficRouting: {smi: {}}
+steps: [{setWeight: 50}, {pause: {duration: 1}}]
 `,
+  { replicas: 2 },
+)}`,
     )
     await rolloutWhere(env, 'web', 'healthy', (r) => r.status?.phase === 'Healthy')
     const v2 = await updateImage(env, 'web', 'web:2')

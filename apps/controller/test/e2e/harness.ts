@@ -345,3 +345,52 @@ export function timeline(...recorders: Recorder<KubeObject>[]): Moment[] {
     return { changed, objects: { ...current } }
   })
 }
+
+/**
+ * YAML of the Services the tests route through: `web-stable` and `web-canary` (or `names`), selecting
+ * the pods of app `web` on port 80 (named `http`); `nodePort` for the ALB, whose target groups need one.
+ */
+export function servicesYaml(options: { names?: string[]; nodePort?: boolean } = {}): string {
+  const names = options.names ?? ['web-stable', 'web-canary']
+  const type = options.nodePort ? 'type: NodePort, ' : ''
+  return names.map((name) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec: {${type}selector: {app: web}, ports: [{name: http, port: 80}]}\n`).join('---\n')
+}
+
+/**
+ * YAML of a Rollout of app `web` (image web:1): `canary` is the body of `spec.strategy.canary`,
+ * written at column 0 (it is indented here).
+ */
+export function rolloutYaml(canary: string, options: { name?: string; replicas?: number } = {}): string {
+  const body = canary
+    .replace(/^\n+|\s+$/g, '')
+    .split('\n')
+    .map((line) => (line ? `      ${line}` : line))
+    .join('\n')
+  return `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: ${options.name ?? 'web'}}
+spec:
+  replicas: ${options.replicas ?? 4}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "web:1"}]}
+  strategy:
+    canary:
+${body}
+`
+}
+
+export type EventView = Awaited<ReturnType<typeof eventsFor>>[number]
+
+/**
+ * The Events about an object once `ready` holds for them. The controller records Events after the
+ * status write, asynchronously, so a test that just saw a state waits for its Events rather than
+ * reading them at once.
+ */
+export function eventsWhere(env: Env, name: string, what: string, ready: (events: EventView[]) => boolean): Promise<EventView[]> {
+  return eventually(`Events of ${name}: ${what}`, async () => {
+    const events = await eventsFor(env, name)
+    return ready(events) ? events : undefined
+  })
+}

@@ -15,8 +15,24 @@ import { isDeepStrictEqual } from 'node:util'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
 import type { KubeObject, Rollout } from '@sluice/core'
 import { isConflict } from '@sluice/core'
-import { apply, eventsFor, eventually, pods, record, rolloutWhere, serviceSelectorHash, setUp, startController, tearDown, timeline, transitions, updateImage } from './harness.ts'
-import type { Env, Moment, Recorder } from './harness.ts'
+import {
+  apply,
+  eventsFor,
+  eventsWhere,
+  eventually,
+  pods,
+  record,
+  rolloutWhere,
+  serviceSelectorHash,
+  servicesYaml,
+  setUp,
+  startController,
+  tearDown,
+  timeline,
+  transitions,
+  updateImage,
+} from './harness.ts'
+import type { Env, EventView, Moment, Recorder } from './harness.ts'
 
 const crds = ['virtualservice', 'destinationrule'].map((name) => fileURLToPath(new URL(`../../../../packages/istio/test/crds/${name}.yaml`, import.meta.url)))
 
@@ -177,17 +193,6 @@ const stopAll = (...recorders: Recorder<KubeObject>[]) => recorders.forEach((r) 
 
 // --- manifests -----------------------------------------------------------------------------------
 
-/** The canary and stable Services of a host-level split. */
-const servicesYaml = `apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec: {selector: {app: web}, ports: [{port: 80}]}
-`
 
 /** The Rollout `web` (4 pods, short scale-down delays); `canary` holds the rest of its canary strategy, indented. */
 const rolloutYaml = (canary: string) => `apiVersion: argoproj.io/v1alpha1
@@ -214,7 +219,7 @@ const hostSteps = `      - setWeight: 20
       - pause: {}`
 
 const hostManifest = (ns: string, steps = hostSteps) => `
-${servicesYaml}---
+${servicesYaml()}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -366,8 +371,9 @@ describe('Istio host-level split', () => {
     expect(misrouted).toEqual([])
 
     // Each weight change is reported once on the Rollout, naming the VirtualService it changed.
-    const notes = (await eventsFor(e, 'web')).filter((ev) => ev.reason === 'TrafficWeightUpdated').map((ev) => ev.note)
     const changed = (from: number, to: number) => `Traffic weight updated from ${from} to ${to} ([istio] VirtualService ${ns}/web)`
+    const weightNotes = (evs: EventView[]) => evs.filter((ev) => ev.reason === 'TrafficWeightUpdated').map((ev) => ev.note)
+    const notes = weightNotes(await eventsWhere(e, 'web', 'the last weight change', (evs) => weightNotes(evs).includes(changed(20, 0))))
     expect(notes).toEqual(expect.arrayContaining([changed(0, 20), changed(20, 50), changed(50, 100), changed(100, 0), changed(20, 0)]))
   })
 })
@@ -557,7 +563,7 @@ describe('Istio subset-level split', () => {
 // --- header and mirror routes, a v1alpha3 VirtualService -------------------------------------------
 
 const routesManifest = `
-${servicesYaml}---
+${servicesYaml()}---
 apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService
 metadata: {name: web}
@@ -907,8 +913,10 @@ describe('Istio missing VirtualService', () => {
     expect(invalid.status?.conditions?.find((c) => c.type === 'InvalidSpec')?.message).toContain(expected)
     expect(invalid.status?.phase).toBe('Degraded')
     expect(invalid.status?.message).toContain(path)
-    const warnings = (await eventsFor(e, 'web')).filter((ev) => ev.type === 'Warning' && ev.reason === 'InvalidSpec').map((ev) => ev.note)
-    expect(warnings.some((note) => note.startsWith(expected))).toBe(true)
+    // Events are recorded after the status write, asynchronously: wait for it.
+    await eventually('a Warning Event naming the field', async () =>
+      (await eventsFor(e, 'web')).some((ev) => ev.type === 'Warning' && ev.reason === 'InvalidSpec' && ev.note.startsWith(expected)),
+    )
 
     // Creating the VirtualService wakes the Rollout (the controller watches VirtualServices).
     await apply(e, vsYaml)

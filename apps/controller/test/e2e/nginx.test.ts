@@ -8,7 +8,7 @@
 import { abort, promote } from '@sluice/client'
 import type { KubeObject } from '@sluice/core'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventually, getRollout, pods, record, rolloutWhere, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
+import { apply, eventually, getRollout, pods, record, rolloutWhere, servicesYaml, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
 import type { Env } from './harness.ts'
 import { eventNotesInclude, getIngress, ingressRef, prefixPath } from './ingresses.ts'
 import type { Ingress, IngressPath, IngressSpec } from './ingresses.ts'
@@ -16,17 +16,7 @@ import type { Ingress, IngressPath, IngressSpec } from './ingresses.ts'
 const NGINX = 'nginx.ingress.kubernetes.io'
 const CANARY_INGRESS = 'web-web-canary'
 
-const services = `
-apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
-`
+const services = servicesYaml()
 
 /** The user's Ingress: TLS, a class, annotations of their own, and paths of other applications. */
 const stableIngress = `

@@ -5,40 +5,19 @@
 import { promote } from '@sluice/client'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventsFor, eventually, pods, record, rolloutRef, rolloutWhere, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
+import { apply, eventsFor, eventsWhere, eventually, pods, record, rolloutRef, rolloutWhere, rolloutYaml, servicesYaml, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
 import type { Rollout } from '@sluice/core'
-import type { Env } from './harness.ts'
+import type { Env, EventView } from './harness.ts'
 
 const smiCrd = fileURLToPath(new URL('../../../../packages/smi/test/crds/trafficsplit.yaml', import.meta.url))
 
-const services = `
-apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec: {selector: {app: web}, ports: [{port: 80}]}
-`
+const services = servicesYaml()
 
-const rollout = (name: string, steps: string, extra = '') => `
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: ${name}}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-${extra}
-      steps:
-${steps}
-`
+/** The Rollout `name`; `steps` and `extra` are YAML indented as in spec.strategy.canary (6 spaces). */
+const rollout = (name: string, steps: string, extra = '') => {
+  const dedent = (yaml: string) => yaml.replace(/^ {6}/gm, '')
+  return rolloutYaml(`${dedent(extra)}\nsteps:\n${dedent(steps)}`, { name })
+}
 
 let env: Env | undefined
 beforeEach(async () => {
@@ -55,7 +34,7 @@ describe('crash and resume', () => {
     await apply(
       e,
       services +
-        '---' +
+        '---\n' +
         rollout(
           'web',
           `      - setWeight: 20
@@ -119,7 +98,7 @@ describe('conflicts', () => {
     await apply(
       e,
       services +
-        '---' +
+        '---\n' +
         rollout(
           'web',
           `      - setWeight: 25
@@ -159,7 +138,8 @@ describe('conflicts', () => {
     expect(failures.slice(0, 3)).toEqual([])
     expect(writes).toBeGreaterThan(20)
     await eventually('old revision drained', async () => (await pods(e, 'web')).others === '0/0')
-    const steps = (await eventsFor(e, 'web')).filter((ev) => ev.reason === 'RolloutStepCompleted')
+    const stepEvents = (evs: EventView[]) => evs.filter((ev) => ev.reason === 'RolloutStepCompleted')
+    const steps = stepEvents(await eventsWhere(e, 'web', 'four steps completed', (evs) => stepEvents(evs).length >= 4))
     expect(steps.map((ev) => ev.note.slice(0, 'Rollout step 1/4'.length))).toEqual(['Rollout step 1/4', 'Rollout step 2/4', 'Rollout step 3/4', 'Rollout step 4/4'])
     const conflicts = controller.lines().filter((l) => typeof l.error === 'string' && /409|conflict|modified/i.test(l.error))
     // (Usually some; the assertion above is what matters: it converged and did each step once.)
@@ -194,8 +174,8 @@ spec:
     expect(invalid?.message).toContain('spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100')
     expect(invalid?.message).toContain('spec.strategy.canary.steps[1].pause.duration')
     expect(bad.status?.phase).toBe('Degraded')
-    const warnings = (await eventsFor(e, 'bad')).filter((ev) => ev.type === 'Warning' && ev.reason === 'InvalidSpec').map((ev) => ev.note)
-    expect(warnings).toContain('spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100')
+    const setWeightWarning = 'spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100'
+    await eventsWhere(e, 'bad', 'a Warning naming the field', (evs) => evs.some((ev) => ev.type === 'Warning' && ev.reason === 'InvalidSpec' && ev.note === setWeightWarning))
     expect((await e.api.list({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: e.namespace }, { labelSelector: 'app=web' })).some((rs) => rs.metadata.name?.startsWith('bad-'))).toBe(false)
 
     const orphan = await rolloutWhere(e, 'orphan', 'InvalidSpec', (r) => r.status?.conditions?.some((c) => c.type === 'InvalidSpec') === true)
@@ -226,7 +206,7 @@ describe('two controller replicas', () => {
     const b = await startController(e, { identity: 'replica-b', leaderElect: true, leaseDurationSeconds: leaseSeconds })
     await b.waitForLog((l) => l.msg === 'leader' && l.leader === 'replica-a', 'replica-b sees replica-a lead', 30_000)
 
-    await apply(e, services + '---' + rollout('web', '      - setWeight: 50\n      - pause: {}', '      canaryService: web-canary\n      stableService: web-stable'))
+    await apply(e, services + '---\n' + rollout('web', '      - setWeight: 50\n      - pause: {}', '      canaryService: web-canary\n      stableService: web-stable'))
     await rolloutWhere(e, 'web', 'healthy', (r) => r.status?.phase === 'Healthy')
     await updateImage(e, 'web', 'web:2')
     await rolloutWhere(e, 'web', 'paused at step 1', (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1)

@@ -10,7 +10,7 @@ import { abort, promote, retry } from '@sluice/client'
 import type { KubeObject, Rollout } from '@sluice/core'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventsFor, eventually, getRollout, record, rolloutRef, rolloutWhere, setUp, startController, tearDown, transitions, updateImage, writersOf } from './harness.ts'
+import { apply, eventsFor, eventually, getRollout, record, rolloutRef, rolloutWhere, servicesYaml, setUp, startController, tearDown, transitions, updateImage, writersOf } from './harness.ts'
 import type { Env } from './harness.ts'
 
 const smiCrd = fileURLToPath(new URL('../../../../packages/smi/test/crds/trafficsplit.yaml', import.meta.url))
@@ -21,17 +21,7 @@ interface TrafficSplit extends KubeObject {
   spec?: { service?: string; backends?: { service: string; weight: string | number }[] }
 }
 
-const services = (...names: string[]) =>
-  names
-    .map(
-      (name) => `
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec: {selector: {app: web}, ports: [{port: 80}]}
-`,
-    )
-    .join('---')
+const services = (...names: string[]) => servicesYaml({ names })
 
 const rollout = (smi: string, steps: string, extraRouting = '') => `
 apiVersion: argoproj.io/v1alpha1

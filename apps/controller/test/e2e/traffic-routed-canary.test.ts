@@ -6,45 +6,25 @@
 import { abort, promote, retry } from '@sluice/client'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventsFor, eventually, pods, rolloutWhere, serviceSelectorHash, setImage, setUp, startController, tearDown } from './harness.ts'
-import type { Env } from './harness.ts'
+import { apply, eventsWhere, eventually, pods, rolloutWhere, rolloutYaml, serviceSelectorHash, servicesYaml, setImage, setUp, startController, tearDown } from './harness.ts'
+import type { Env, EventView } from './harness.ts'
 
 const smiCrd = fileURLToPath(new URL('../../../../packages/smi/test/crds/trafficsplit.yaml', import.meta.url))
 
-const manifest = `
-apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec: {selector: {app: web}, ports: [{port: 80}]}
----
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      scaleDownDelaySeconds: 3
-      abortScaleDownDelaySeconds: 3
-      trafficRouting:
-        smi: {}
-      steps:
-      - setWeight: 20
-      - pause: {}
-      - setWeight: 50
-      - pause: {duration: 2}
-`
+const manifest = `${servicesYaml()}---
+${rolloutYaml(`
+canaryService: web-canary
+stableService: web-stable
+scaleDownDelaySeconds: 3
+abortScaleDownDelaySeconds: 3
+trafficRouting:
+  smi: {}
+steps:
+- setWeight: 20
+- pause: {}
+- setWeight: 50
+- pause: {duration: 2}
+`)}`
 
 let env: Env | undefined
 beforeEach(async () => {
@@ -95,7 +75,8 @@ describe('traffic-routed canary (SMI)', () => {
     expect(r.status?.canary?.weights).toMatchObject({ canary: { weight: 0, podTemplateHash: v2 }, stable: { weight: 100, podTemplateHash: v2 } })
     // the previous stable keeps its pods for scaleDownDelaySeconds, then goes to 0
     await eventually('old stable drained after its delay', async () => (await pods(e, 'web')).others === '0/0')
-    const weights = (await eventsFor(e, 'web')).filter((ev) => ev.reason === 'TrafficWeightUpdated').map((ev) => ev.note.replace(/ \(.*\)$/, ''))
+    const weightNotes = (evs: EventView[]) => evs.filter((ev) => ev.reason === 'TrafficWeightUpdated').map((ev) => ev.note.replace(/ \(.*\)$/, ''))
+    const weights = weightNotes(await eventsWhere(e, 'web', 'the weight back to 0', (evs) => weightNotes(evs).includes('Traffic weight updated from 100 to 0')))
     expect(weights).toEqual(expect.arrayContaining(['Traffic weight updated from 0 to 20', 'Traffic weight updated from 20 to 50', 'Traffic weight updated from 50 to 100', 'Traffic weight updated from 100 to 0']))
 
     // A third revision, aborted at 20 %: weight back to 0 at once, the canary keeps its pod for the
