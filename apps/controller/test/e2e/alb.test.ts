@@ -19,7 +19,7 @@ import { abort, promote } from '@sluice/client'
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventually, getRollout, pods, record, replicaSets, repoRoot, rolloutWhere, serviceSelectorHash, servicesYaml, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
+import { apply, eventually, getRollout, pods, record, replicaSets, repoRoot, rolloutWhere, rolloutYaml, serviceSelectorHash, servicesYaml, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
 import type { ControllerProcess, Env } from './harness.ts'
 import { eventNotesInclude, getIngress, ingressRef, prefixPath as path } from './ingresses.ts'
 import type { Ingress, IngressRule } from './ingresses.ts'
@@ -93,41 +93,31 @@ describe('ALB actions annotation', () => {
   })
 
   const rollout = `
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      scaleDownDelaySeconds: 2
-      abortScaleDownDelaySeconds: 2
-      trafficRouting:
-        managedRoutes:
-        - name: beta
-        alb:
-          ingress: web
-          servicePort: 80
-          stickinessConfig: {enabled: true, durationSeconds: 300}
-      steps:
-      - setWeight: 20
-      - pause: {}
-      - setHeaderRoute:
-          name: beta
-          match:
-          - headerName: X-Beta
-            headerValue: {exact: "yes"}
-      - setWeight: 50
-      - pause: {}
-      - setHeaderRoute: {name: beta}
-      - pause: {}
-`
+${rolloutYaml(`
+canaryService: web-canary
+stableService: web-stable
+scaleDownDelaySeconds: 2
+abortScaleDownDelaySeconds: 2
+trafficRouting:
+  managedRoutes:
+  - name: beta
+  alb:
+    ingress: web
+    servicePort: 80
+    stickinessConfig: {enabled: true, durationSeconds: 300}
+steps:
+- setWeight: 20
+- pause: {}
+- setHeaderRoute:
+    name: beta
+    match:
+    - headerName: X-Beta
+      headerValue: {exact: "yes"}
+- setWeight: 50
+- pause: {}
+- setHeaderRoute: {name: beta}
+- pause: {}
+`)}`
 
   /** What Sluice adds to the user's annotations at `weight`, with the header route `beta` when asked. */
   function expectedAnnotations(user: Record<string, string>, weight: number, beta = false): Record<string, unknown> {
@@ -381,26 +371,16 @@ describe('ALB weight verification (moto ELBv2 on loopback)', () => {
   })
 
   const rollout = `
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      scaleDownDelaySeconds: 1
-      trafficRouting:
-        alb: {ingress: web, servicePort: 80}
-      steps:
-      - setWeight: 20
-      - pause: {}
-`
+${rolloutYaml(`
+canaryService: web-canary
+stableService: web-stable
+scaleDownDelaySeconds: 1
+trafficRouting:
+  alb: {ingress: web, servicePort: 80}
+steps:
+- setWeight: 20
+- pause: {}
+`)}`
 
   /** Reconciles the controller logged for this Rollout at `step` and canary `weight`. */
   const reconcilesAt = (controller: ControllerProcess, step: string, weight: number) =>

@@ -11,7 +11,7 @@ import { abort, promote, retry } from '@sluice/client'
 import type { KubeObject, Rollout } from '@sluice/core'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventsFor, eventually, getRollout, recordChanges, rolloutRef, rolloutWhere, servicesYaml, setUp, startController, tearDown, transitions, updateImage, writersOf } from './harness.ts'
+import { apply, eventsFor, eventually, getRollout, recordChanges, rolloutRef, rolloutWhere, rolloutYaml, servicesYaml, setUp, startController, tearDown, transitions, updateImage, writersOf } from './harness.ts'
 import type { Change, Env } from './harness.ts'
 
 const mappingCrd = fileURLToPath(new URL('../../../../packages/ambassador/test/crds/mapping.yaml', import.meta.url))
@@ -54,24 +54,14 @@ spec:
 `
 
 const rollout = (mappings: string, steps: string, extraRouting = '') => `
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      scaleDownDelaySeconds: 2
-      abortScaleDownDelaySeconds: 2
-      trafficRouting:
-        ambassador: {mappings: ${mappings}}
-${extraRouting}
+${rolloutYaml(`
+canaryService: web-canary
+stableService: web-stable
+scaleDownDelaySeconds: 2
+abortScaleDownDelaySeconds: 2
+trafficRouting:
+  ambassador: {mappings: ${mappings}}
+`)}${extraRouting}
       steps:
 ${steps}
 `

@@ -23,6 +23,7 @@ import {
   pods,
   record,
   rolloutWhere,
+  rolloutYaml,
   serviceSelectorHash,
   servicesYaml,
   setUp,
@@ -195,21 +196,7 @@ const stopAll = (...recorders: Recorder<KubeObject>[]) => recorders.forEach((r) 
 
 
 /** The Rollout `web` (4 pods, short scale-down delays); `canary` holds the rest of its canary strategy, indented. */
-const rolloutYaml = (canary: string) => `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-      scaleDownDelaySeconds: 2
-      abortScaleDownDelaySeconds: 2
-${canary}
-`
+const istioRollout = (canary: string) => rolloutYaml(`scaleDownDelaySeconds: 2\nabortScaleDownDelaySeconds: 2\n${canary.replace(/^ {6}/gm, '')}`)
 
 // --- host-level split ----------------------------------------------------------------------------
 
@@ -246,7 +233,7 @@ spec:
     retries: {attempts: 3, perTryTimeout: 2s, retryOn: 5xx}
     timeout: 10s
 ---
-${rolloutYaml(`      canaryService: web-canary
+${istioRollout(`      canaryService: web-canary
       stableService: web-stable
       trafficRouting:
         istio:
@@ -419,7 +406,7 @@ spec:
       weight: 0
     timeout: 15s
 ---
-${rolloutYaml(`      trafficRouting:
+${istioRollout(`      trafficRouting:
         istio:
           virtualService: {name: web, routes: [primary]}
           destinationRule: {name: web, canarySubsetName: canary, stableSubsetName: stable}
@@ -581,7 +568,7 @@ spec:
     - destination: {host: web-canary, port: {number: 80}}
       weight: 0
 ---
-${rolloutYaml(`      canaryService: web-canary
+${istioRollout(`      canaryService: web-canary
       stableService: web-stable
       trafficRouting:
         managedRoutes:

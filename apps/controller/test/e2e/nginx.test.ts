@@ -8,7 +8,7 @@
 import { abort, promote } from '@sluice/client'
 import type { KubeObject } from '@sluice/core'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventually, getRollout, pods, record, rolloutWhere, servicesYaml, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
+import { apply, eventually, getRollout, pods, record, rolloutWhere, rolloutYaml, servicesYaml, setUp, startController, tearDown, transitions, updateImage } from './harness.ts'
 import type { Env } from './harness.ts'
 import { eventNotesInclude, getIngress, ingressRef, prefixPath } from './ingresses.ts'
 import type { Ingress, IngressPath, IngressSpec } from './ingresses.ts'
@@ -46,43 +46,33 @@ spec:
 `
 
 const rollout = `
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      scaleDownDelaySeconds: 2
-      abortScaleDownDelaySeconds: 2
-      trafficRouting:
-        managedRoutes:
-        - name: beta
-        nginx:
-          stableIngress: web
-          additionalIngressAnnotations:
-            proxy-read-timeout: "30"
-          canaryIngressAnnotations:
-            example.com/canary-of: web
-      steps:
-      - setWeight: 20
-      - pause: {}
-      - setHeaderRoute:
-          name: beta
-          match:
-          - headerName: X-Beta
-            headerValue: {exact: "yes"}
-      - setWeight: 50
-      - pause: {}
-      - setHeaderRoute: {name: beta}
-      - pause: {}
-`
+${rolloutYaml(`
+canaryService: web-canary
+stableService: web-stable
+scaleDownDelaySeconds: 2
+abortScaleDownDelaySeconds: 2
+trafficRouting:
+  managedRoutes:
+  - name: beta
+  nginx:
+    stableIngress: web
+    additionalIngressAnnotations:
+      proxy-read-timeout: "30"
+    canaryIngressAnnotations:
+      example.com/canary-of: web
+steps:
+- setWeight: 20
+- pause: {}
+- setHeaderRoute:
+    name: beta
+    match:
+    - headerName: X-Beta
+      headerValue: {exact: "yes"}
+- setWeight: 50
+- pause: {}
+- setHeaderRoute: {name: beta}
+- pause: {}
+`)}`
 
 let env: Env | undefined
 beforeEach(async () => {

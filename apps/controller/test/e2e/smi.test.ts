@@ -10,7 +10,7 @@ import { abort, promote, retry } from '@sluice/client'
 import type { KubeObject, Rollout } from '@sluice/core'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { apply, eventsFor, eventually, getRollout, record, rolloutRef, rolloutWhere, servicesYaml, setUp, startController, tearDown, transitions, updateImage, writersOf } from './harness.ts'
+import { apply, eventsFor, eventually, getRollout, record, rolloutRef, rolloutWhere, rolloutYaml, servicesYaml, setUp, startController, tearDown, transitions, updateImage, writersOf } from './harness.ts'
 import type { Env } from './harness.ts'
 
 const smiCrd = fileURLToPath(new URL('../../../../packages/smi/test/crds/trafficsplit.yaml', import.meta.url))
@@ -24,24 +24,14 @@ interface TrafficSplit extends KubeObject {
 const services = (...names: string[]) => servicesYaml({ names })
 
 const rollout = (smi: string, steps: string, extraRouting = '') => `
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "web:1"}]}
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      scaleDownDelaySeconds: 2
-      abortScaleDownDelaySeconds: 2
-      trafficRouting:
-        smi: ${smi}
-${extraRouting}
+${rolloutYaml(`
+canaryService: web-canary
+stableService: web-stable
+scaleDownDelaySeconds: 2
+abortScaleDownDelaySeconds: 2
+trafficRouting:
+  smi: ${smi}
+`)}${extraRouting}
       steps:
 ${steps}
 `
