@@ -16,7 +16,7 @@ import { startHttpServer } from './http-server.ts'
 import { createMetrics } from './metrics.ts'
 import type { ControllerMetrics } from './metrics.ts'
 import { RolloutReconciler } from './reconcile/rollout-reconciler.ts'
-import { referencedObjects } from './referenced-objects.ts'
+import { referenceKey, referenceKeys } from './referenced-objects.ts'
 import { createElbv2Client, createRouterRegistry } from './traffic-routers.ts'
 
 export interface RunningController {
@@ -29,6 +29,9 @@ export interface RunningController {
   /** Resolves when the controller stopped by itself (lost its Lease) or was stopped. */
   readonly done: Promise<'stopped' | 'lost-lease'>
 }
+
+/** The Rollout informer's index of the objects each Rollout reads (`referenceKeys`). */
+const READS_INDEX = 'reads'
 
 /** Kinds the routers read: watched (and cached) when the cluster serves them. */
 const MESH_KINDS = (config: ControllerConfig): { apiVersion: string; kind: string }[] => [
@@ -48,7 +51,14 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
   const namespace = config.namespace === undefined ? {} : { namespace: config.namespace }
   const silenceTimeoutMs = config.watchSilenceMs
 
-  const rollouts = new Informer<Rollout>(direct, { apiVersion: ROLLOUT_API_VERSION, kind: ROLLOUT_KIND, ...namespace, logger: runtimeLog, silenceTimeoutMs })
+  const rollouts = new Informer<Rollout>(direct, {
+    apiVersion: ROLLOUT_API_VERSION,
+    kind: ROLLOUT_KIND,
+    ...namespace,
+    indexers: { [READS_INDEX]: referenceKeys },
+    logger: runtimeLog,
+    silenceTimeoutMs,
+  })
   const replicaSets = new Informer<KubeObject>(direct, {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
@@ -80,9 +90,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
   }
   const rolloutsReading = (object: KubeObject): string[] =>
     rollouts.store
-      .byNamespace(object.metadata.namespace ?? 'default')
-      .concat(object.kind === 'VirtualService' ? rollouts.store.list() : [])
-      .filter((r) => referencedObjects(r).some((o) => o.kind === object.kind && o.name === object.metadata.name && o.namespace === object.metadata.namespace))
+      .byIndex(READS_INDEX, referenceKey({ kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name ?? '' }))
       .map((r) => objectKey(r))
 
   rollouts.onAdd((r) => enqueue(objectKey(r)))

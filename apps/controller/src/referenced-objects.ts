@@ -32,6 +32,20 @@ export function referencedObjects(rollout: Rollout): ObjectName[] {
   return out
 }
 
+/** The index key of an object a Rollout reads: `Service/apps/web`. */
+export function referenceKey(object: ObjectName): string {
+  return `${object.kind}/${object.namespace}/${object.name}`
+}
+
+/**
+ * Index function for the Rollout informer: the keys of the objects a Rollout reads, so that the
+ * Rollouts reading a changed object are one index lookup away (instead of evaluating every Rollout
+ * of the namespace on every event).
+ */
+export function referenceKeys(rollout: Rollout): string[] {
+  return [...new Set(referencedObjects(rollout).map(referenceKey))]
+}
+
 /**
  * `name.namespace` (an Istio reference) → [name, namespace], the way the Istio router reads it: a
  * trailing `.svc.cluster.local` or `.cluster.local` is dropped, and the namespace is after the LAST
