@@ -66,7 +66,7 @@ describe('Prometheus text', () => {
 })
 
 describe('account', () => {
-  it('subtracts the harness, attributes by resource, moves the controller’s Event writes over, rates per step', () => {
+  it('subtracts the harness, attributes by resource (watches apart, the API server’s Service repair lists to the cluster), moves the controller’s Event writes over, rates per step', () => {
     const before = new Map([['PATCH apps/replicasets', 0]])
     const after = new Map([
       ['PATCH apps/replicasets', 10],
@@ -76,6 +76,8 @@ describe('account', () => {
       ['PATCH argoproj.io/rollouts', 10],
       ['POST events.k8s.io/events', 25],
       ['LIST argoproj.io/rollouts', 1],
+      ['LIST /services', 1],
+      ['WATCH apps/replicasets', 2],
     ])
     const harness = new Map([['PATCH argoproj.io/rollouts', 10]])
     const a = account({ before, after, harness, controllerEventWrites: 15, steps: 10 })
@@ -86,7 +88,8 @@ describe('account', () => {
       'LIST argoproj.io/rollouts': 1,
       [CONTROLLER_EVENTS_KEY]: 15,
     })
-    expect(a.cluster).toEqual({ 'PUT apps/replicasets/status': 7, 'WRITE events (other components)': 10 })
+    expect(a.cluster).toEqual({ 'PUT apps/replicasets/status': 7, 'LIST /services': 1, 'WRITE events (other components)': 10 })
+    expect(a.watches).toEqual({ 'WATCH apps/replicasets': 2 })
     expect(a.perStep).toMatchObject({ writes: 7.5, replicaSetWrites: 1, meshWrites: 2, statusWrites: 3, otherWrites: 1.5, lists: 0.1 })
     // beyond one of each per step: 0 + 1 + 2 + 1.5
     expect(a.perStep.extraWrites).toBeCloseTo(4.5)
