@@ -15,10 +15,8 @@ import { promote } from '@sluice/client'
 import type { Rollout } from '@sluice/core'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
 import { stringify } from 'yaml'
-// eslint-disable-next-line boundaries/no-cross-package-relative-imports
-import { apply, eventually, getRollout, rolloutWhere, setUp, startController, tearDown, updateImage } from '../../../controller/test/e2e/harness.ts'
-// eslint-disable-next-line boundaries/no-cross-package-relative-imports
-import type { Env } from '../../../controller/test/e2e/harness.ts'
+import { apply, eventually, getRollout, rolloutWhere, setUp, startController, tearDown, updateImage } from '@sluice/controller/e2e-harness'
+import type { Env } from '@sluice/controller/e2e-harness'
 import { cliMain, fromSourceLauncher, hasTmux, kubectlDir, on, pathWithNode, quote, sluice, start, Terminal } from './sluice.ts'
 
 const virtualServiceCrd = fileURLToPath(new URL('../../../../packages/istio/test/crds/virtualservice.yaml', import.meta.url))

@@ -8,10 +8,8 @@ import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 // The controller's end-to-end harness (namespace, CRDs, the controller as a process, waits) is
 // reused as it is: the CLI's tests need exactly that world.
-// eslint-disable-next-line boundaries/no-cross-package-relative-imports
-import { repoRoot } from '../../../controller/test/e2e/harness.ts'
-// eslint-disable-next-line boundaries/no-cross-package-relative-imports
-import type { Env } from '../../../controller/test/e2e/harness.ts'
+import { repoRoot } from '@sluice/controller/e2e-harness'
+import type { Env } from '@sluice/controller/e2e-harness'
 
 export const cliMain = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
 export const fromSourceLauncher = fileURLToPath(new URL('../../scripts/sluice-from-source', import.meta.url))

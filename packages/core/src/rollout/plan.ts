@@ -926,13 +926,20 @@ function finishStatus(pass: Pass): void {
     prev.availableReplicas !== status.availableReplicas ||
     prev.readyReplicas !== status.readyReplicas ||
     pass.actions.some((a) => a.type === 'scaleReplicaSet' || a.type === 'createReplicaSet')
+  // Healthy: promoted, every pod of the new revision available, traffic settled on it (and confirmed
+  // where a router verifies). Without traffic routing the pod ratio is the split, so older pods must
+  // be gone too; with it, older pods waiting for their scale-down delay carry no traffic.
+  const weights = status.canary?.weights
+  const trafficSettled =
+    !pass.trafficRouted || (weights !== undefined && weights.canary.weight === 0 && weights.stable.podTemplateHash === pass.currentHash && weights.verified !== false)
   const healthy =
     !paused &&
     completed &&
     status.updatedReplicas === replicas &&
-    status.availableReplicas === replicas &&
-    status.replicas === replicas &&
-    (newRS.availableReplicas ?? 0) === replicas
+    newRS.currentReplicas === replicas &&
+    newRS.availableReplicas === replicas &&
+    (pass.trafficRouted || status.replicas === replicas) &&
+    trafficSettled
 
   const progressing = getCondition(status, 'Progressing')
   if (aborted) {
