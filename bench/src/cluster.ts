@@ -29,15 +29,24 @@ function tail(file: string, lines = 25): string {
   }
 }
 
+/**
+ * Starts the cluster; tries three times, since `auto` ports are checked free before they are bound
+ * and another process on the machine may take one in between ("address already in use").
+ */
 export async function clusterUp(repoRoot: string, dir: string, logFile: string): Promise<Cluster> {
   const started = Date.now()
-  const code = await run(
-    join(repoRoot, 'tools/local-cluster/up.sh'),
-    { SLUICE_CLUSTER_DIR: dir, SLUICE_CLUSTER_PORT_BASE: process.env.SLUICE_CLUSTER_PORT_BASE ?? 'auto', SLUICE_CLUSTER_OWNER_PID: String(process.pid) },
-    logFile,
-    repoRoot,
-  )
-  if (code !== 0) throw new Error(`tools/local-cluster/up.sh failed (exit ${code}); ${logFile}:\n${tail(logFile)}`)
+  for (let attempt = 1; ; attempt++) {
+    const code = await run(
+      join(repoRoot, 'tools/local-cluster/up.sh'),
+      { SLUICE_CLUSTER_DIR: dir, SLUICE_CLUSTER_PORT_BASE: process.env.SLUICE_CLUSTER_PORT_BASE ?? 'auto', SLUICE_CLUSTER_OWNER_PID: String(process.pid) },
+      logFile,
+      repoRoot,
+    )
+    if (code === 0) break
+    if (attempt >= 3) throw new Error(`tools/local-cluster/up.sh failed ${attempt} times (exit ${code}); ${logFile}:\n${tail(logFile)}`)
+    process.stderr.write(`bench: tools/local-cluster/up.sh failed (exit ${code}), retrying; see ${logFile}\n`)
+    await clusterDown(repoRoot, dir, logFile)
+  }
   const env = Object.fromEntries(
     readFileSync(join(dir, 'cluster.env'), 'utf8')
       .split('\n')
