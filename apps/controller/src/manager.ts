@@ -50,31 +50,34 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
   const runtimeLog = logger.child({ component: 'runtime' })
   const namespace = config.namespace === undefined ? {} : { namespace: config.namespace }
   const silenceTimeoutMs = config.watchSilenceMs
+  // managedFields is often half of an object and the controller never reads it: not kept in memory.
+  const transform = <T extends KubeObject>(object: T): T => {
+    if (!object.metadata?.managedFields) return object
+    const { managedFields: _dropped, ...metadata } = object.metadata
+    return { ...object, metadata }
+  }
+  const common = { ...namespace, logger: runtimeLog, silenceTimeoutMs, transform }
 
   const rollouts = new Informer<Rollout>(direct, {
     apiVersion: ROLLOUT_API_VERSION,
     kind: ROLLOUT_KIND,
-    ...namespace,
+    ...common,
     indexers: { [READS_INDEX]: referenceKeys },
-    logger: runtimeLog,
-    silenceTimeoutMs,
   })
   const replicaSets = new Informer<KubeObject>(direct, {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
-    ...namespace,
+    ...common,
     labelSelector: 'rollouts-pod-template-hash',
-    logger: runtimeLog,
-    silenceTimeoutMs,
   })
-  const services = new Informer<KubeObject>(direct, { apiVersion: 'v1', kind: 'Service', ...namespace, logger: runtimeLog, silenceTimeoutMs })
+  const services = new Informer<KubeObject>(direct, { apiVersion: 'v1', kind: 'Service', ...common })
   const informers: Informer<KubeObject>[] = [rollouts as unknown as Informer<KubeObject>, replicaSets, services]
   for (const kind of MESH_KINDS(config)) {
     if (!(await serves(direct, kind.apiVersion, kind.kind))) {
       logger.info({ apiVersion: kind.apiVersion, kind: kind.kind }, 'not served by this cluster: not watched')
       continue
     }
-    informers.push(new Informer<KubeObject>(direct, { ...kind, ...namespace, logger: runtimeLog, silenceTimeoutMs }))
+    informers.push(new Informer<KubeObject>(direct, { ...kind, ...common }))
   }
   // The ReplicaSet informer sees only labelled sets, so it cannot answer arbitrary reads: the reconciler reads its store directly.
   for (const informer of informers) if (informer !== replicaSets) cache.add(informer)

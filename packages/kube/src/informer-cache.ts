@@ -17,6 +17,10 @@ export interface CacheableInformer {
   readonly isFiltered: boolean
   readonly store: StoreReader<KubeObject>
   hasSynced(): boolean
+  /** Write-through of this client's own write (see `Informer.observe`). */
+  observe(object: KubeObject): void
+  /** Write-through of this client's own delete. */
+  forget(object: KubeObject): void
 }
 
 export class InformerCache {
@@ -32,6 +36,25 @@ export class InformerCache {
 
   remove(informer: CacheableInformer): void {
     this.#informers.delete(informer)
+  }
+
+  /** Records an object the API server returned to a write, in the informer that holds its kind. */
+  observe(object: KubeObject): void {
+    this.#informerOf(object)?.observe(object)
+  }
+
+  /** Drops an object this client deleted from the informer that holds its kind. */
+  forget(object: KubeObject): void {
+    this.#informerOf(object)?.forget(object)
+  }
+
+  #informerOf(object: KubeObject): CacheableInformer | undefined {
+    const namespace = object.metadata?.namespace
+    for (const informer of this.#informers) {
+      if (informer.apiVersion !== object.apiVersion || informer.kind !== object.kind) continue
+      if (informer.namespace === undefined || informer.namespace === namespace) return informer
+    }
+    return undefined
   }
 
   /** The store of a synced informer that holds every object `ref` may name, if there is one. */

@@ -93,6 +93,47 @@ describe('Informer', () => {
     expect(watches[0]!.aborted).toBe(true)
   })
 
+  it('stores this client\'s own writes at once (observe) and does not deliver their watch events again', async () => {
+    const { clock, informer, seen, lists, watches } = setup()
+    lists.push({ items: [cm('x', '5')], resourceVersion: '7' })
+    informer.start()
+    await clock.settle()
+    const w = watches[0]!
+    informer.observe(cm('x', '9', { mine: 'yes' })) // what the server returned to our write
+    expect(informer.store.get('a/x')?.data).toEqual({ mine: 'yes' })
+    w.emit({ type: 'MODIFIED', object: cm('x', '9', { mine: 'yes' }) }) // its watch event: nothing new
+    w.emit({ type: 'MODIFIED', object: cm('x', '8') }) // an older version delivered late: ignored
+    informer.observe(cm('x', '6')) // an older version observed: ignored
+    expect(informer.store.get('a/x')?.metadata.resourceVersion).toBe('9')
+    w.emit({ type: 'MODIFIED', object: cm('x', '10', { theirs: 'yes' }) }) // someone else's write: delivered
+    expect(seen).toEqual(['add x@5', 'update x@9->10'])
+    informer.forget(cm('x', '10'))
+    w.emit({ type: 'DELETED', object: cm('x', '11') })
+    expect(seen).toEqual(['add x@5', 'update x@9->10'])
+    expect(informer.store.get('a/x')).toBeUndefined()
+    await informer.stop()
+  })
+
+  it('stores objects through the transform', async () => {
+    const clock = createManualClock()
+    const s = scriptedSource()
+    const informer = new Informer<KubeObject>(s.source, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'a',
+      clock,
+      transform: (o) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined } }),
+    })
+    const withFields = (name: string, rv: string) => ({ ...cm(name, rv), metadata: { ...cm(name, rv).metadata, managedFields: [{ manager: 'm' }] } })
+    s.lists.push({ items: [withFields('x', '5')], resourceVersion: '7' })
+    informer.start()
+    await clock.settle()
+    s.watches[0]!.emit({ type: 'ADDED', object: withFields('y', '8') })
+    informer.observe(withFields('z', '9'))
+    expect(['a/x', 'a/y', 'a/z'].map((k) => informer.store.get(k)?.metadata.managedFields)).toEqual([undefined, undefined, undefined])
+    await informer.stop()
+  })
+
   it('applies watch events and bookmarks to the store and the handlers', async () => {
     const { clock, informer, seen, lists, watches } = setup()
     lists.push({ items: [cm('x', '5')], resourceVersion: '7' })

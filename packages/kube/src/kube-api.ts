@@ -124,6 +124,16 @@ export function createKubeApi(kc: KubeConfig, options: KubeApiOptions = {}): Clu
     return ref
   }
 
+  /**
+   * What a write returned, recorded in the informer cache that holds its kind (write-through), so
+   * that reads right after the write see it. The cache gets a copy: the caller may change its own.
+   */
+  const written = <T extends KubeObject>(result: T, ref: { apiVersion: string; kind: string }): T => {
+    const object = withIdentity(result, ref)
+    cache?.observe(structuredClone(object))
+    return object
+  }
+
   const applyTo = async <T extends KubeObject>(object: T, applyOptions: ApplyOptions, subresource?: string): Promise<T> => {
     const ref = refOfObject(object)
     const { managedFields: _managed, ...metadata } = object.metadata
@@ -135,7 +145,7 @@ export function createKubeApi(kc: KubeConfig, options: KubeApiOptions = {}): Clu
       body,
       contentType: APPLY_PATCH,
     })
-    return withIdentity(result, ref)
+    return applyOptions.dryRun ? withIdentity(result, ref) : written(result, ref)
   }
 
   const listPage = async <T extends KubeObject>(ref: KindRef, pageOptions: ListPageOptions = {}): Promise<ListPage<T>> => {
@@ -207,17 +217,17 @@ export function createKubeApi(kc: KubeConfig, options: KubeApiOptions = {}): Clu
         path: collectionPath(resource, ref.namespace),
         body: { ...object, metadata },
       })
-      return withIdentity(created, ref)
+      return written(created, ref)
     },
 
     async replace<T extends KubeObject>(object: T): Promise<T> {
       const ref = refOfObject(object)
-      return withIdentity(await send<T>('replace', { method: 'PUT', path: await pathOf(ref), body: object }), ref)
+      return written(await send<T>('replace', { method: 'PUT', path: await pathOf(ref), body: object }), ref)
     },
 
     async mergePatch<T extends KubeObject>(ref: ObjectRef, patch: Record<string, unknown>): Promise<T> {
       const result = await send<T>('patch', { method: 'PATCH', path: await pathOf(ref), body: patch, contentType: MERGE_PATCH })
-      return withIdentity(result, ref)
+      return written(result, ref)
     },
 
     apply<T extends KubeObject>(object: T, applyOptions: ApplyOptions): Promise<T> {
@@ -227,6 +237,7 @@ export function createKubeApi(kc: KubeConfig, options: KubeApiOptions = {}): Clu
     async delete(ref: ObjectRef): Promise<boolean> {
       try {
         await send('delete', { method: 'DELETE', path: await pathOf(ref) })
+        cache?.forget({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } })
         return true
       } catch (error) {
         if (isNotFound(error)) return false
@@ -239,12 +250,12 @@ export function createKubeApi(kc: KubeConfig, options: KubeApiOptions = {}): Clu
       if (!object.metadata.resourceVersion) {
         throw new Error(`[kube] replaceStatus of ${describeObject(ref)} needs metadata.resourceVersion (the version the status was computed from)`)
       }
-      return withIdentity(await send<T>('replace', { method: 'PUT', path: await pathOf(ref, 'status'), body: object }), ref)
+      return written(await send<T>('replace', { method: 'PUT', path: await pathOf(ref, 'status'), body: object }), ref)
     },
 
     async mergePatchStatus<T extends KubeObject>(ref: ObjectRef, patch: Record<string, unknown>): Promise<T> {
       const result = await send<T>('patch', { method: 'PATCH', path: await pathOf(ref, 'status'), body: patch, contentType: MERGE_PATCH })
-      return withIdentity(result, ref)
+      return written(result, ref)
     },
 
     applyStatus<T extends KubeObject>(object: T, applyOptions: ApplyOptions): Promise<T> {

@@ -12,7 +12,7 @@ import {
   SCALE_DOWN_DEADLINE_ANNOTATION,
   TerminalError,
 } from '@sluice/core'
-import type { KubeApi, Rollout, RolloutAction, RouterChange, TrafficRouter } from '@sluice/core'
+import type { KubeApi, KubeObject, Rollout, RolloutAction, RouterChange, TrafficRouter } from '@sluice/core'
 
 export interface ExecuteDeps {
   kube: KubeApi
@@ -24,19 +24,24 @@ export interface ExecuteDeps {
 export interface ActionResult {
   /** Objects written (`ReplicaSet default/web-abc`), for freshness checks of the next reconcile. */
   written: { apiVersion: string; kind: string; name: string; resourceVersion?: string }[]
+  /** The ReplicaSets as the API server returned them to the writes (for the informer's write-through). */
+  replicaSets: KubeObject[]
+  /** False when the action turned out to change nothing (the routers already carried the traffic). */
+  changed: boolean
   /** What the routers changed, for Events. */
   routerChanges: { router: string; change: RouterChange }[]
 }
 
 export async function executeAction(rollout: Rollout, action: RolloutAction, deps: ExecuteDeps): Promise<ActionResult> {
   const namespace = rollout.metadata.namespace ?? 'default'
-  const result: ActionResult = { written: [], routerChanges: [] }
+  const result: ActionResult = { written: [], routerChanges: [], replicaSets: [], changed: true }
   const rsRef = (name: string) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace, name })
   switch (action.type) {
     case 'createReplicaSet': {
       try {
         const created = await deps.kube.create(action.replicaSet)
         result.written.push({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: created.metadata.name ?? '', ...rv(created) })
+        result.replicaSets.push(created)
       } catch (error) {
         if (!(error instanceof KubeApiError) || error.status !== 409) throw error
         // Already there: ours (a lagging cache) is fine; anything else is a name collision.
@@ -55,11 +60,13 @@ export async function executeAction(rollout: Rollout, action: RolloutAction, dep
         spec: { replicas: action.replicas },
       })
       result.written.push({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: action.name, ...rv(patched) })
+      result.replicaSets.push(patched)
       return result
     }
     case 'setScaleDownDeadline': {
       const patched = await deps.kube.mergePatch(rsRef(action.name), { metadata: { annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: action.deadline } } })
       result.written.push({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: action.name, ...rv(patched) })
+      result.replicaSets.push(patched)
       return result
     }
     case 'switchService': {
@@ -78,10 +85,11 @@ export async function executeAction(rollout: Rollout, action: RolloutAction, dep
         const changes = await router.apply(action.desired)
         for (const change of changes) if (change.result !== 'unchanged') result.routerChanges.push({ router: router.name, change })
       }
+      result.changed = result.routerChanges.length > 0
       return result
     }
     case 'evictPod': {
-      await deps.evict(namespace, action.name)
+      result.changed = await deps.evict(namespace, action.name)
       return result
     }
   }

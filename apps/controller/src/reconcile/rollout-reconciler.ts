@@ -52,12 +52,17 @@ export interface RolloutReconcilerDeps {
   mayWrite: () => boolean
 }
 
+/** Passes in a row a Rollout may take without settling before it is slowed down (an update takes about 20). */
+const MAX_PASSES_IN_A_ROW = 100
+
 /** resourceVersions this controller wrote, per object, until the informer shows them (a lagging cache must not be acted on). */
 type Expectations = Map<string, string>
 
 export class RolloutReconciler {
   readonly #deps: RolloutReconcilerDeps
   readonly #expected = new Map<string, Expectations>()
+  /** Passes in a row that changed something, per Rollout. */
+  readonly #busy = new Map<string, number>()
 
   constructor(deps: RolloutReconcilerDeps) {
     this.#deps = deps
@@ -66,6 +71,7 @@ export class RolloutReconciler {
   /** Forget what was expected of a Rollout (deleted). */
   forget(key: string): void {
     this.#expected.delete(key)
+    this.#busy.delete(key)
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -91,10 +97,14 @@ export class RolloutReconciler {
 
     const written: Expectations = new Map()
     const routerEvents: RolloutEvent[] = []
+    let acted = false
     for (const action of plan.actions) {
       try {
         const result = await executeAction(rollout, action, { kube, routers, evict: this.#deps.evict })
+        if (result.changed) acted = true
         for (const w of result.written) if (w.resourceVersion) written.set(`${w.kind}/${namespace}/${w.name}`, w.resourceVersion)
+        // Write-through: the next pass sees these ReplicaSets as written, without waiting for the watch.
+        for (const rs of result.replicaSets) this.#deps.replicaSets.observe(rs)
         for (const { router, change } of result.routerChanges) {
           routerEvents.push({ type: 'Normal', reason: 'TrafficRoutingUpdated', message: `[${router}] ${change.object} has been ${change.result}${change.detail ? `: ${change.detail}` : ''}` })
         }
@@ -113,7 +123,8 @@ export class RolloutReconciler {
     }
     this.#remember(key, written)
 
-    if (statusChanged(rollout.status, plan.status)) {
+    const statusWritten = statusChanged(rollout.status, plan.status)
+    if (statusWritten) {
       const updated = await kube.replaceStatus({ ...rollout, status: plan.status })
       if (updated.metadata.resourceVersion) this.#remember(key, new Map([[`Rollout/${namespace}/${name}`, updated.metadata.resourceVersion]]))
       this.#deps.metrics.setRollout(updated as Rollout)
@@ -122,6 +133,17 @@ export class RolloutReconciler {
     }
     for (const event of withRouterChanges(plan.events, routerEvents)) this.#deps.events.record(rollout, { type: event.type, reason: event.reason, note: event.message })
     logPlan(log, rollout, plan)
+    // A pass that changed something is followed by another one right away (the planner moves one
+    // step per pass, and the caches already hold what was written): no waiting for our own watch
+    // events. A Rollout that never settles is slowed down instead of spinning.
+    if (acted || statusWritten) {
+      const passes = (this.#busy.get(key) ?? 0) + 1
+      this.#busy.set(key, passes)
+      if (passes <= MAX_PASSES_IN_A_ROW) return { type: 'requeueAfter', ms: 0 }
+      log.warn({ passes }, 'the Rollout keeps changing on every pass; slowing down')
+      return { type: 'requeueAfter', ms: 1000 }
+    }
+    this.#busy.delete(key)
     return plan.requeueAfterMs === undefined ? { type: 'done' } : { type: 'requeueAfter', ms: Math.max(plan.requeueAfterMs, 10) }
   }
 

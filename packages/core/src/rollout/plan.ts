@@ -924,8 +924,7 @@ function finishStatus(pass: Pass): void {
     prev.stableRS !== status.stableRS ||
     prev.updatedReplicas !== status.updatedReplicas ||
     prev.availableReplicas !== status.availableReplicas ||
-    prev.readyReplicas !== status.readyReplicas ||
-    pass.actions.some((a) => a.type === 'scaleReplicaSet' || a.type === 'createReplicaSet')
+    prev.readyReplicas !== status.readyReplicas
   // Healthy: promoted, every pod of the new revision available, traffic settled on it (and confirmed
   // where a router verifies). Without traffic routing the pod ratio is the split, so older pods must
   // be gone too; with it, older pods waiting for their scale-down delay carry no traffic.
