@@ -136,7 +136,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     logger: runtimeLog,
   })
   const core = kc.makeApiClient(CoreV1Api)
-  const elbv2 = createElbv2Client(config.aws)
+  const elbv2 = await createElbv2Client(config.aws)
   if (elbv2) logger.info({ region: config.aws.region ?? '(AWS SDK default)', endpoint: config.aws.endpoint ?? '(AWS)', tagKey: config.aws.albTagKeyResourceId }, 'ALB weight verification on')
   let leading = !config.leaderElection.enabled
   let stopping = false

@@ -2,7 +2,7 @@
  * The traffic routers this controller drives: name → how to build one for a Rollout, as explicit
  * data (STYLE principle 7). Controller-wide settings (API versions, the ELBv2 client) are bound here, once.
  */
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { albCapabilities, createAlbRouter } from '@sluice/alb'
 import { ambassadorCapabilities, createAmbassadorRouter } from '@sluice/ambassador'
 import type { AmbassadorApiVersion } from '@sluice/ambassador'
@@ -32,8 +32,10 @@ export interface RouterClients {
  * The ELBv2 client of ALB weight verification, or undefined when it is off. Credentials come from the
  * AWS SDK's default chain (environment, web identity / IRSA, profile, container or instance metadata).
  */
-export function createElbv2Client(aws: ControllerConfig['aws']): ElasticLoadBalancingV2Client | undefined {
+export async function createElbv2Client(aws: ControllerConfig['aws']): Promise<ElasticLoadBalancingV2Client | undefined> {
   if (!aws.verifyTargetGroup) return undefined
+  // Loaded only when verification is on: the AWS SDK costs tens of MB of memory.
+  const { ElasticLoadBalancingV2Client } = await import('@aws-sdk/client-elastic-load-balancing-v2')
   return new ElasticLoadBalancingV2Client({
     ...(aws.region ? { region: aws.region } : {}),
     ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),

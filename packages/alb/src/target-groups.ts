@@ -11,14 +11,13 @@
  *     the tag `ingress.k8s.aws/resource` = `<namespace>/<ingress>-<service>:<port>`
  *   → DescribeListeners + DescribeRules: the forward actions and their target-group weights.
  */
-import {
-  DescribeListenersCommand,
-  DescribeLoadBalancersCommand,
-  DescribeRulesCommand,
-  DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2'
 import type { ElasticLoadBalancingV2Client, LoadBalancer, Rule, TagDescription, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2'
+
+/**
+ * The SDK's command classes, loaded on the first verification only: the SDK costs tens of MB of
+ * memory, and most clusters never turn verification on.
+ */
+const commands = () => import('@aws-sdk/client-elastic-load-balancing-v2')
 import type { WeightVerification } from '@sluice/core'
 
 /** The tag by which the AWS Load Balancer Controller names the Kubernetes resource of a target group. */
@@ -106,7 +105,7 @@ export function createLoadBalancerReader(client: ElasticLoadBalancingV2Client): 
   return {
     async loadBalancerByDnsName(dnsName) {
       loadBalancers ??= allPages(async (Marker) => {
-        const page = await client.send(new DescribeLoadBalancersCommand({ Marker }))
+        const page = await client.send(new (await commands()).DescribeLoadBalancersCommand({ Marker }))
         return [page.LoadBalancers, page.NextMarker]
       })
       const wanted = dnsName.toLowerCase().replace(/\.$/, '')
@@ -114,28 +113,28 @@ export function createLoadBalancerReader(client: ElasticLoadBalancingV2Client): 
     },
     targetGroups(LoadBalancerArn) {
       return allPages(async (Marker) => {
-        const page = await client.send(new DescribeTargetGroupsCommand({ LoadBalancerArn, Marker }))
+        const page = await client.send(new (await commands()).DescribeTargetGroupsCommand({ LoadBalancerArn, Marker }))
         return [page.TargetGroups, page.NextMarker]
       })
     },
     async tags(arns) {
       const out: TagDescription[] = []
       for (let i = 0; i < arns.length; i += TAG_BATCH) {
-        const page = await client.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + TAG_BATCH) }))
+        const page = await client.send(new (await commands()).DescribeTagsCommand({ ResourceArns: arns.slice(i, i + TAG_BATCH) }))
         out.push(...(page.TagDescriptions ?? []))
       }
       return out
     },
     async rules(LoadBalancerArn) {
       const listeners = await allPages(async (Marker) => {
-        const page = await client.send(new DescribeListenersCommand({ LoadBalancerArn, Marker }))
+        const page = await client.send(new (await commands()).DescribeListenersCommand({ LoadBalancerArn, Marker }))
         return [page.Listeners, page.NextMarker]
       })
       const rules: Rule[] = []
       for (const listener of listeners) {
         rules.push(
           ...(await allPages(async (Marker) => {
-            const page = await client.send(new DescribeRulesCommand({ ListenerArn: listener.ListenerArn, Marker }))
+            const page = await client.send(new (await commands()).DescribeRulesCommand({ ListenerArn: listener.ListenerArn, Marker }))
             return [page.Rules, page.NextMarker]
           })),
         )
