@@ -1,8 +1,9 @@
 /**
  * Starts and stops the controller under test from a command line, so that any controller serving the
  * Rollout API can be measured. `{kubeconfig}` in the command is replaced by the benchmark cluster's
- * kubeconfig; a command starting with `node` runs on the harness's own Node (process.execPath), and in
- * profile mode gets `--cpu-prof` and `--heapsnapshot-signal=SIGUSR2`.
+ * kubeconfig; leading `NAME=value` words set its environment; a command starting with `node` runs on
+ * the harness's own Node (process.execPath), and in profile mode gets `--cpu-prof` and
+ * `--heapsnapshot-signal=SIGUSR2`.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -59,14 +60,20 @@ export interface ProfileOptions {
 }
 
 /** The argv to spawn: placeholders filled, `node` → this Node, profiling flags when asked (Node commands only). */
-export function controllerArgv(command: string, kubeconfig: string, profile?: ProfileOptions): { file: string; args: string[]; profiled: boolean } {
+export function controllerArgv(command: string, kubeconfig: string, profile?: ProfileOptions): { file: string; args: string[]; env: Record<string, string>; profiled: boolean } {
   const words = splitCommand(command).map((w) => w.replaceAll('{kubeconfig}', kubeconfig))
+  // Leading NAME=value words set the controller's environment, as in a shell.
+  const env: Record<string, string> = {}
+  while (words[0] && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) {
+    const assignment = words.shift() as string
+    env[assignment.slice(0, assignment.indexOf('='))] = assignment.slice(assignment.indexOf('=') + 1)
+  }
   const [first, ...rest] = words
   if (!first) throw new Error('empty controller command')
   const isNode = first === 'node' || basename(first) === 'node'
   const file = isNode ? process.execPath : first
   const flags = isNode && profile ? ['--cpu-prof', `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.cpuProfileName}`, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${profile.dir}`] : []
-  return { file, args: [...flags, ...rest], profiled: flags.length > 0 }
+  return { file, args: [...flags, ...rest], env, profiled: flags.length > 0 }
 }
 
 export interface RunningController {
@@ -80,9 +87,9 @@ export interface RunningController {
 }
 
 export function startControllerProcess(options: { command: string; kubeconfig: string; cwd: string; logFile: string; profile?: ProfileOptions }): RunningController {
-  const { file, args, profiled } = controllerArgv(options.command, options.kubeconfig, options.profile)
+  const { file, args, env, profiled } = controllerArgv(options.command, options.kubeconfig, options.profile)
   const log = openSync(options.logFile, 'w')
-  const child = spawn(file, args, { cwd: options.cwd, stdio: ['ignore', log, log] })
+  const child = spawn(file, args, { cwd: options.cwd, env: { ...process.env, ...env }, stdio: ['ignore', log, log] })
   closeSync(log)
   if (child.pid === undefined) throw new Error(`could not start the controller: ${file} ${args.join(' ')}`)
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))))

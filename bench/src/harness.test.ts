@@ -114,14 +114,16 @@ describe('the controller command', () => {
     expect(() => splitCommand('node "a')).toThrow('unterminated')
   })
 
-  it('fills {kubeconfig}, runs node as this Node, adds the profiling flags to Node commands only', () => {
+  it('fills {kubeconfig}, takes leading NAME=value as environment, runs node as this Node, adds the profiling flags to Node commands only', () => {
     const plain = controllerArgv('node main.ts --kubeconfig {kubeconfig}', '/k/admin.kubeconfig')
-    expect(plain).toEqual({ file: process.execPath, args: ['main.ts', '--kubeconfig', '/k/admin.kubeconfig'], profiled: false })
+    expect(plain).toEqual({ file: process.execPath, args: ['main.ts', '--kubeconfig', '/k/admin.kubeconfig'], env: {}, profiled: false })
+    expect(controllerArgv('MALLOC_ARENA_MAX=2 A=b=c node main.ts', '/k')).toEqual({ file: process.execPath, args: ['main.ts'], env: { MALLOC_ARENA_MAX: '2', A: 'b=c' }, profiled: false })
     const profiled = controllerArgv('node main.ts', '/k', { dir: '/p', cpuProfileName: 'x.cpuprofile' })
     expect(profiled.args).toEqual(['--cpu-prof', '--cpu-prof-dir=/p', '--cpu-prof-name=x.cpuprofile', '--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir=/p', 'main.ts'])
     expect(controllerArgv('/usr/bin/argo-rollouts --kubeconfig {kubeconfig}', '/k', { dir: '/p', cpuProfileName: 'x' })).toEqual({
       file: '/usr/bin/argo-rollouts',
       args: ['--kubeconfig', '/k'],
+      env: {},
       profiled: false,
     })
   })

@@ -48,6 +48,10 @@ export interface ProcSample {
   rss: number
   /** Peak resident set the kernel recorded since start, bytes (sum over the tree). */
   hwm: number
+  /** Anonymous resident memory (heaps: V8's and malloc's), bytes. */
+  rssAnon: number
+  /** File-backed resident memory (the binary, shared libraries), bytes. */
+  rssFile: number
   /** User + system CPU seconds since start (sum over the tree). */
   cpuSeconds: number
 }
@@ -56,6 +60,8 @@ export interface ProcSample {
 export function sampleProcess(pid: number): ProcSample | undefined {
   let rss = 0
   let hwm = 0
+  let anon = 0
+  let file = 0
   let ticks = 0
   let found = false
   for (const p of processTree(pid)) {
@@ -64,6 +70,8 @@ export function sampleProcess(pid: number): ProcSample | undefined {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
       rss += kib(status, 'VmRSS')
       hwm += kib(status, 'VmHWM')
+      anon += kib(status, 'RssAnon')
+      file += kib(status, 'RssFile')
       // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14, stime 15.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       ticks += Number(fields[11]) + Number(fields[12])
@@ -73,7 +81,7 @@ export function sampleProcess(pid: number): ProcSample | undefined {
     }
   }
   if (!found) return undefined
-  return { at: Date.now(), rss: rss * 1024, hwm: hwm * 1024, cpuSeconds: ticks / clockTicks() }
+  return { at: Date.now(), rss: rss * 1024, hwm: hwm * 1024, rssAnon: anon * 1024, rssFile: file * 1024, cpuSeconds: ticks / clockTicks() }
 }
 
 function kib(status: string, field: string): number {

@@ -64,6 +64,13 @@ export function markdown(results: BenchResults): string {
   lines.push(row('controller RSS peak during the update, sampled / VmHWM (MB)', (r) => `${fmt(r.controller.peakSampledMB, 1)} / ${fmt(r.controller.peakHwmMB, 1)}`, '< 150 at N = 1000'))
   lines.push(row('controller RSS after the run, idle (MB, × idle)', (r) => `${fmt(r.controller.afterRunMB, 1)} (${fmt(r.controller.afterRunRatio, 2)})`, '≤ 1.10 ×'))
   lines.push(
+    row('… of which anonymous / file-backed (MB), idle → after the run', (r) =>
+      r.controller.rssParts.before && r.controller.rssParts.after
+        ? `${fmt(r.controller.rssParts.before.anonMB)} / ${fmt(r.controller.rssParts.before.fileMB)} → ${fmt(r.controller.rssParts.after.anonMB)} / ${fmt(r.controller.rssParts.after.fileMB)}`
+        : '–',
+    ),
+  )
+  lines.push(
     row('controller V8 heap used / total (MB), idle → after the run', (r) =>
       r.controller.heap.before && r.controller.heap.after
         ? `${fmt(r.controller.heap.before.usedMB)} / ${fmt(r.controller.heap.before.totalMB)} → ${fmt(r.controller.heap.after.usedMB)} / ${fmt(r.controller.heap.after.totalMB)}`

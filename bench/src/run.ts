@@ -57,6 +57,8 @@ export interface MemoryFigures {
   afterRunMB: number | undefined
   /** RSS every 5 s while waiting idle after the run (MB). */
   afterRunSeriesMB: number[]
+  /** Anonymous and file-backed parts of the RSS, idle before and after the run (MB). */
+  rssParts: { before: { anonMB: number; fileMB: number } | undefined; after: { anonMB: number; fileMB: number } | undefined }
   /** afterRun / idleBefore. */
   afterRunRatio: number | undefined
 }
@@ -324,6 +326,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
         peakHwmMB: round(Math.max(afterRun?.hwm ?? 0, ...samplesDuring.map((s) => s.hwm)) / MB),
         afterRunMB: round(afterRunMB),
         afterRunSeriesMB: afterSeries,
+        rssParts: { before: parts(idleBefore), after: parts(afterRun) },
         afterRunRatio: round(idleBeforeMB && afterRunMB ? afterRunMB / idleBeforeMB : undefined, 3),
         heap: { before: controllerMetricsBefore ? heapFigures(controllerMetricsBefore) : undefined, after: controllerMetricsAfter ? heapFigures(controllerMetricsAfter) : undefined },
         afterFullGcMB: round(afterFullGc === undefined ? undefined : afterFullGc / MB),
@@ -350,6 +353,7 @@ function roundDist(d: Distribution, digits = 1): Distribution {
   return { count: d.count, p50: round(d.p50, digits), p95: round(d.p95, digits), p99: round(d.p99, digits), max: round(d.max, digits), min: round(d.min, digits) }
 }
 
+const parts = (s: ProcSample | undefined) => (s ? { anonMB: round(s.rssAnon / MB) as number, fileMB: round(s.rssFile / MB) as number } : undefined)
 const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : (bytes / MB).toFixed(1))
 
 function harnessCounts(client: KubeClient, worker: ReadonlyMap<RequestKey, number>): Map<RequestKey, number> {
