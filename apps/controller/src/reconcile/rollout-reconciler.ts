@@ -24,6 +24,7 @@ import type {
   Rollout,
   RolloutEvent,
   RolloutPlan,
+  RolloutStatus,
   TrafficRouter,
 } from '@sluice/core'
 import type { ClusterKubeApi, EventRecorder, Informer, ReconcileResult } from '@sluice/kube'
@@ -52,6 +53,24 @@ export interface RolloutReconcilerDeps {
   mayWrite: () => boolean
 }
 
+/** Pod counts alone are written at most this often per Rollout. */
+const COUNTS_WRITE_INTERVAL_MS = 1000
+
+/** The status fields that only report pod counts (and what follows from them alone). */
+const COUNT_FIELDS = ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'HPAReplicas'] as const
+
+/** True when two statuses differ only in pod counts: no phase, step, weight or condition moved. */
+function onlyCountsChanged(before: RolloutStatus | undefined, after: RolloutStatus): boolean {
+  const strip = (status: RolloutStatus | undefined) => {
+    const copy: Record<string, unknown> = { ...(status ?? {}) }
+    for (const field of COUNT_FIELDS) delete copy[field]
+    // Progress refreshes the Progressing condition's lastUpdateTime: a timestamp, not a change.
+    copy.conditions = (status?.conditions ?? []).map(({ type, status: s, reason, message }) => ({ type, status: s, reason, message }))
+    return copy
+  }
+  return !statusChanged(strip(before) as RolloutStatus, strip(after) as RolloutStatus)
+}
+
 /** Passes in a row a Rollout may take without settling before it is slowed down (an update takes about 20). */
 const MAX_PASSES_IN_A_ROW = 100
 
@@ -63,6 +82,8 @@ export class RolloutReconciler {
   readonly #expected = new Map<string, Expectations>()
   /** Passes in a row that changed something, per Rollout. */
   readonly #busy = new Map<string, number>()
+  /** When this controller last wrote each Rollout's status (ms). */
+  readonly #lastStatusWrite = new Map<string, number>()
 
   constructor(deps: RolloutReconcilerDeps) {
     this.#deps = deps
@@ -72,6 +93,7 @@ export class RolloutReconciler {
   forget(key: string): void {
     this.#expected.delete(key)
     this.#busy.delete(key)
+    this.#lastStatusWrite.delete(key)
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -123,13 +145,28 @@ export class RolloutReconciler {
     }
     this.#remember(key, written)
 
-    const statusWritten = statusChanged(rollout.status, plan.status)
+    let statusWritten = statusChanged(rollout.status, plan.status)
+    let flushCountsInMs: number | undefined
+    if (statusWritten && !acted && plan.events.length === 0 && onlyCountsChanged(rollout.status, plan.status)) {
+      // Only pod counts moved (a ReplicaSet's pods being created, then becoming ready, in quick
+      // succession): write them at most once per COUNTS_WRITE_INTERVAL_MS, not once per change.
+      const since = this.#deps.now().getTime() - (this.#lastStatusWrite.get(key) ?? 0)
+      if (since < COUNTS_WRITE_INTERVAL_MS) {
+        statusWritten = false
+        flushCountsInMs = COUNTS_WRITE_INTERVAL_MS - since
+      }
+    }
     if (statusWritten) {
       const updated = await kube.replaceStatus({ ...rollout, status: plan.status })
+      this.#lastStatusWrite.set(key, this.#deps.now().getTime())
       if (updated.metadata.resourceVersion) this.#remember(key, new Map([[`Rollout/${namespace}/${name}`, updated.metadata.resourceVersion]]))
       this.#deps.metrics.setRollout(updated as Rollout)
     } else {
       this.#deps.metrics.setRollout(rollout)
+    }
+    if (flushCountsInMs !== undefined) {
+      logPlan(log, rollout, plan)
+      return { type: 'requeueAfter', ms: Math.min(flushCountsInMs, plan.requeueAfterMs ?? Number.POSITIVE_INFINITY) }
     }
     for (const event of withRouterChanges(plan.events, routerEvents)) this.#deps.events.record(rollout, { type: event.type, reason: event.reason, note: event.message })
     logPlan(log, rollout, plan)
