@@ -6,13 +6,13 @@
  * Writes bench/results/<date>-<machine>.json and .md. Never fails on a figure: it exits non-zero
  * only when it could not measure (cluster, controller or harness trouble).
  */
-import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { clusterDown, clusterUp } from './cluster.ts'
 import { DEFAULT_CONTROLLER_COMMAND } from './controller.ts'
+import { gitState } from './git.ts'
 import { KubeClient, loadCredentials } from './kube.ts'
 import { machine, markdown } from './report.ts'
 import type { BenchResults } from './report.ts'
@@ -43,16 +43,6 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 /** Time to keep for after an N's update: quiet wait, memory sampling, profile, cluster teardown (estimated, ms). */
 const reserveMs = (n: number, profile: boolean, afterIdleMs: number) => 60_000 + afterIdleMs + (profile ? 90_000 + n * 60 : 0)
 
-function gitState(): { commit: string | undefined; controllerSourcesModified: boolean | undefined } {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim()
-  try {
-    const commit = git('rev-parse', 'HEAD')
-    const dirty = git('status', '--porcelain', '--', 'apps/controller/src', 'packages/kube/src', 'packages/core/src', 'packages/smi/src')
-    return { commit, controllerSourcesModified: dirty.length > 0 }
-  } catch {
-    return { commit: undefined, controllerSourcesModified: undefined }
-  }
-}
 
 function parse() {
   const { values } = parseArgs({
@@ -185,7 +175,7 @@ async function main(): Promise<number> {
       date,
       machine: host,
       kubernetes,
-      git: gitState(),
+      git: gitState(repoRoot),
       controllerCommand: options.controllerCommand,
       options: {
         ns: options.ns,

@@ -1,5 +1,6 @@
 /** The results file (JSON) and its Markdown table. */
 import { cpus, hostname, release, totalmem } from 'node:os'
+import type { GitState } from './git.ts'
 import type { RunResult } from './run.ts'
 import type { Distribution } from './stats.ts'
 
@@ -25,8 +26,8 @@ export interface BenchResults {
   date: string
   machine: Machine
   kubernetes: string | undefined
-  /** The commit measured, and whether the controller's sources differed from it. */
-  git: { commit: string | undefined; controllerSourcesModified: boolean | undefined }
+  /** The checkout when the results were written (each run records the commit its controller started from). */
+  git: GitState
   controllerCommand: string
   options: { ns: number[]; replicas: number; pauseSeconds: number; scaleDownDelaySeconds: number; concurrency: number; profile: boolean; budgetMinutes: number }
   /** Wall-clock seconds of the whole `pnpm bench`, clusters included. */
@@ -44,7 +45,7 @@ export function markdown(results: BenchResults): string {
   const row = (label: string, f: (r: RunResult) => string, target = '') => `| ${label} | ${col(f)} | ${target} |`
   const o = results.options
   const lines: string[] = []
-  lines.push(`Measured ${results.date} on \`${m.id}\` (${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, Kubernetes ${results.kubernetes ?? '?'} local control plane with KWOK); whole run ${fmt(results.totalSeconds / 60, 1)} min; commit ${results.git.commit?.slice(0, 10) ?? '?'}${results.git.controllerSourcesModified ? ' with local changes to the controller sources' : ''}.`)
+  lines.push(`Measured ${results.date} on \`${m.id}\` (${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, Kubernetes ${results.kubernetes ?? '?'} local control plane with KWOK); whole run ${fmt(results.totalSeconds / 60, 1)} min; controller code ${[...new Set(runs.map((r) => `${r.git.commit?.slice(0, 10) ?? '?'}${r.git.controllerSourcesModified ? ' with local changes' : ''}`))].join(', ')}.`)
   lines.push('')
   lines.push(`Workload: N SMI-routed Rollouts of ${o.replicas} replicas in one namespace, all templates updated at once; steps setWeight 20, pause ${o.pauseSeconds}s, setWeight 50, pause ${o.pauseSeconds}s, promotion; scaleDownDelaySeconds ${o.scaleDownDelaySeconds}. Controller: \`${results.controllerCommand}\`.`)
   lines.push('')

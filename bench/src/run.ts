@@ -15,6 +15,8 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { parseAllDocuments } from 'yaml'
 import { account } from './accounting.ts'
+import { gitState } from './git.ts'
+import type { GitState } from './git.ts'
 import type { Accounting } from './accounting.ts'
 import { startControllerProcess } from './controller.ts'
 import type { RunningController } from './controller.ts'
@@ -71,6 +73,8 @@ export interface HeapFigures {
 
 export interface RunResult {
   n: number
+  /** The code the measured controller started from. */
+  git: GitState
   replicas: number
   complete: boolean
   notes: string[]
@@ -192,6 +196,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       ...(options.profile ? { profile: { dir: options.profile.dir, cpuProfileName: `${options.profile.name}.cpuprofile` } } : {}),
     })
     const measured = controller
+    const measuredGit = gitState(options.repoRoot)
     if (options.profile && !measured.profiled) notes.push('--profile: the controller command does not start with node; no profile taken')
     const startedAt = Date.now()
     const samplesDuring: ProcSample[] = []
@@ -255,6 +260,10 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     }
     const afterRun = sampleProcess(measured.pid)
     const controllerMetricsAfter = metricsUrl ? await fetchText(metricsUrl) : undefined
+    const gitAfter = gitState(options.repoRoot)
+    if (gitAfter.commit !== measuredGit.commit || gitAfter.controllerSourcesModified !== measuredGit.controllerSourcesModified) {
+      notes.push(`the checkout changed during the measurement (${measuredGit.commit?.slice(0, 10)} → ${gitAfter.commit?.slice(0, 10)}); the controller runs what it loaded at its start`)
+    }
     const exited = measured.child.exitCode !== null || measured.child.signalCode !== null ? String(measured.child.signalCode ?? measured.child.exitCode) : undefined
     let profile: RunResult['profile']
     let afterFullGc: number | undefined
@@ -291,6 +300,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     if (summary.missingReactions > 0) notes.push(`${summary.missingReactions} reaction samples missing (a gate the watch did not show)`)
     const result: RunResult = {
       n,
+      git: measuredGit,
       replicas: options.replicas,
       complete,
       notes,
