@@ -11,7 +11,7 @@ import { closeSync, openSync } from 'node:fs'
 import { basename } from 'node:path'
 
 export const DEFAULT_CONTROLLER_COMMAND =
-  'node --conditions=@sluice/source apps/controller/src/main.ts --kubeconfig {kubeconfig} --leader-elect=false --http-addr 127.0.0.1:0 --log-level warn'
+  'node --max-semi-space-size=2 --conditions=@sluice/source apps/controller/src/main.ts --kubeconfig {kubeconfig} --leader-elect=false --http-addr 127.0.0.1:0 --log-level warn'
 
 /**
  * Splits a command line into words the way a POSIX shell would for the simple cases: blanks separate,

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       kubeconfig: undefined,
       namespace: undefined,
-      workers: 4,
+      workers: 16,
       httpHost: '0.0.0.0',
       httpPort: 8090,
       logLevel: 'info',

@@ -55,7 +55,7 @@ const USAGE = `sluice-controller: runs argoproj.io/v1alpha1 canary Rollouts
 Flags (each also read from the environment variable in brackets):
   --kubeconfig PATH              kubeconfig to use; default: in-cluster config [KUBECONFIG]
   --namespace NS                 watch only this namespace; default: all [SLUICE_NAMESPACE]
-  --workers N                    Rollouts reconciled in parallel; default 4 [SLUICE_WORKERS]
+  --workers N                    Rollouts reconciled in parallel; default 16 [SLUICE_WORKERS]
   --http-addr HOST:PORT          /metrics, /healthz, /readyz; default 0.0.0.0:8090 [SLUICE_HTTP_ADDR]
   --leader-elect=false           run without leader election (one replica only!) [SLUICE_LEADER_ELECT]
   --leader-election-namespace NS namespace of the Lease; default: POD_NAMESPACE or default [SLUICE_LEADER_ELECTION_NAMESPACE]
@@ -102,7 +102,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   return {
     kubeconfig: pick(flags.kubeconfig, 'KUBECONFIG'),
     namespace: pick(flags.namespace, 'SLUICE_NAMESPACE'),
-    workers: parseNumber('--workers', pick(flags.workers, 'SLUICE_WORKERS') ?? '4', 1),
+    workers: parseNumber('--workers', pick(flags.workers, 'SLUICE_WORKERS') ?? '16', 1),
     httpHost,
     httpPort,
     leaderElection: {
