@@ -3,7 +3,7 @@
  *
  * Benchmarks a Rollout controller from the outside on a dedicated local control plane: reaction
  * latency, time to finish, API requests per step, memory and CPU, for N rollouts updated at once.
- * Writes bench/results/<date>-<machine>.json and .md. Never fails on a figure: it exits non-zero
+ * Writes bench/results/<date>-<machine>.json and .md (…-n10.json etc. for other N than 10,100,1000). Never fails on a figure: it exits non-zero
  * only when it could not measure (cluster, controller or harness trouble).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -189,8 +189,11 @@ async function main(): Promise<number> {
       totalSeconds: Math.round((Date.now() - started) / 1000),
       runs,
     }
-    const json = join(options.out, `${stamp}.json`)
-    const md = join(options.out, `${stamp}.md`)
+    // A run of other N than the default (--quick, --n) does not overwrite the day's full results.
+    const fullRun = options.ns.join(',') === '10,100,1000'
+    const file = fullRun ? stamp : `${stamp}-n${options.ns.join('-')}`
+    const json = join(options.out, `${file}.json`)
+    const md = join(options.out, `${file}.md`)
     writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`)
     writeFileSync(md, `${markdown(results)}\n`)
     log(`results: ${json}, ${md}`)
