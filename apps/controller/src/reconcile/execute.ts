@@ -92,6 +92,11 @@ export async function executeAction(rollout: Rollout, action: RolloutAction, dep
       result.changed = await deps.evict(namespace, action.name)
       return result
     }
+    case 'deleteReplicaSet': {
+      // Gone already (someone else, or a lagging cache) is as good.
+      result.changed = await deps.kube.delete(rsRef(action.name))
+      return result
+    }
   }
 }
 

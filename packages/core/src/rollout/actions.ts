@@ -19,6 +19,8 @@ export type RolloutAction =
   | { type: 'setTraffic'; desired: DesiredTraffic }
   /** Evict a pod created before `spec.restartAt` (Eviction API, so disruption budgets hold). */
   | { type: 'evictPod'; name: string }
+  /** Delete an old ReplicaSet without pods, beyond `spec.revisionHistoryLimit`. */
+  | { type: 'deleteReplicaSet'; name: string; revision: number }
 
 export interface RolloutEvent {
   type: 'Normal' | 'Warning'

@@ -37,6 +37,7 @@ interface Shape {
   dynamic: boolean
   scaleDownDelaySeconds: number | undefined
   abortScaleDownDelaySeconds: number | undefined
+  revisionHistoryLimit: number | undefined
 }
 
 const stepArb = (trafficRouted: boolean): fc.Arbitrary<CanaryStep> =>
@@ -61,6 +62,7 @@ const anyShapeArb: fc.Arbitrary<Shape> = fc.boolean().chain((trafficRouted) =>
     dynamic: trafficRouted ? fc.boolean() : fc.constant(false),
     scaleDownDelaySeconds: trafficRouted ? fc.option(fc.integer({ min: 1, max: 60 }), { nil: undefined }) : fc.constant(undefined),
     abortScaleDownDelaySeconds: trafficRouted ? fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }) : fc.constant(undefined),
+    revisionHistoryLimit: fc.option(fc.integer({ min: 0, max: 1 }), { nil: undefined }),
   }),
 )
 
@@ -74,6 +76,7 @@ function makeRollout(shape: Shape, status?: RolloutStatus): Rollout {
     metadata: { name: 'web', namespace: 'default', uid: 'uid-web', generation: 1 },
     spec: {
       replicas: shape.replicas,
+      ...(shape.revisionHistoryLimit !== undefined ? { revisionHistoryLimit: shape.revisionHistoryLimit } : {}),
       selector: { matchLabels: { app: 'web' } },
       template: TEMPLATE,
       strategy: {
@@ -97,16 +100,18 @@ const rsArb = (name: string, hash: string, revision: number, maxReplicas: number
     .record({
       replicas: fc.integer({ min: 0, max: maxReplicas }),
       missing: fc.integer({ min: 0, max: maxReplicas }),
+      // pods still terminating after a scale-down (status.replicas above spec.replicas)
+      terminating: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 })),
       deadline: fc.option(fc.integer({ min: -120, max: 120 }), { nil: undefined }),
     })
-    .map(({ replicas, missing, deadline }): ObservedReplicaSet => {
+    .map(({ replicas, missing, terminating, deadline }): ObservedReplicaSet => {
       const available = Math.max(0, replicas - missing)
       return {
         name,
         podTemplateHash: hash,
         revision,
         replicas,
-        currentReplicas: replicas,
+        currentReplicas: replicas + terminating,
         readyReplicas: available,
         availableReplicas: available,
         ...(deadline === undefined ? {} : { scaleDownDeadline: new Date(NOW.getTime() + deadline * 1000).toISOString() }),
@@ -279,7 +284,22 @@ function checkStableCapacityGate({ observed, plan }: Context): void {
   }
 }
 
+/** Only old revisions go, and only once they have no pod wanted or left (spec.revisionHistoryLimit). */
+function checkDeletesOnlyIdleHistory({ observed, plan }: Context): void {
+  const limit = observed.rollout.spec.revisionHistoryLimit ?? 10
+  const deleted = plan.actions.filter((a): a is Extract<RolloutAction, { type: 'deleteReplicaSet' }> => a.type === 'deleteReplicaSet')
+  const older = observed.replicaSets.filter((r) => r.podTemplateHash !== CANARY_HASH && r.podTemplateHash !== observed.rollout.status?.stableRS)
+  expect(older.length - deleted.length, 'more old revisions deleted than revisionHistoryLimit asks').toBeGreaterThanOrEqual(Math.min(limit, older.length))
+  for (const d of deleted) {
+    const target = observed.replicaSets.find((r) => r.name === d.name)
+    expect(target, `deleted ReplicaSet ${d.name} is not an old revision`).toBeDefined()
+    expect([CANARY_HASH, observed.rollout.status?.stableRS], 'the canary or the stable ReplicaSet deleted').not.toContain(target?.podTemplateHash)
+    expect([target?.replicas, target?.currentReplicas], `ReplicaSet ${d.name} deleted with pods`).toEqual([0, 0])
+  }
+}
+
 const invariants = [
+  checkDeletesOnlyIdleHistory,
   checkWeightFollowsCapacity,
   checkNoWeightOnEmptyCanary,
   checkStableStaysUp,
@@ -291,7 +311,7 @@ const invariants = [
 
 describe('planRollout: safety invariants over random observed states', () => {
   it('the generator reaches the interesting states (or the invariants below would hold vacuously)', () => {
-    const seen = { traffic: 0, positiveWeight: 0, scaleStable: 0, scaleCanaryDown: 0, scaleOlderDown: 0, abort: 0, stepDone: 0, promoted: 0 }
+    const seen = { traffic: 0, positiveWeight: 0, scaleStable: 0, scaleCanaryDown: 0, scaleOlderDown: 0, deleteOlder: 0, abort: 0, stepDone: 0, promoted: 0 }
     fc.assert(
       fc.property(observedArb, (observed) => {
         const plan = planRollout(observed, NOW)
@@ -302,6 +322,7 @@ describe('planRollout: safety invariants over random observed states', () => {
         if (scales(plan).some((s) => s.name === stableName)) seen.scaleStable++
         if (scales(plan).some((s) => s.name === canaryName && s.replicas < s.from)) seen.scaleCanaryDown++
         if (scales(plan).some((s) => s.name === 'web-0ld0ld' && s.replicas < s.from)) seen.scaleOlderDown++
+        if (plan.actions.some((a) => a.type === 'deleteReplicaSet')) seen.deleteOlder++
         if (observed.rollout.status?.abort) seen.abort++
         if (plan.events.some((e) => e.reason === 'RolloutStepCompleted')) seen.stepDone++
         if (plan.events.some((e) => e.reason === 'RolloutCompleted')) seen.promoted++

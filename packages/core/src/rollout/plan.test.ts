@@ -290,3 +290,44 @@ describe('weight verification', () => {
     expect(verified.status.currentStepIndex).toBe(1)
   })
 })
+
+describe('revision history (spec.revisionHistoryLimit)', () => {
+  const steps: CanaryStep[] = [{ setWeight: 20 }, { pause: {} }]
+  // A Rollout Healthy on NEW, with OLD as the previous stable and `count` older revisions (rev 1..count).
+  const withHistory = (count: number, limit?: number, pods: (rev: number) => number = () => 0) => {
+    const o = observe({ steps, status: { stableRS: NEW, currentStepIndex: 2 }, weights: [0, NEW, NEW], sets: [{ hash: NEW, replicas: 10, available: 10 }] })
+    if (limit !== undefined) o.rollout.spec.revisionHistoryLimit = limit
+    const older: ObservedReplicaSet[] = Array.from({ length: count }, (_, i) => ({
+      name: `web-old${i + 1}`,
+      podTemplateHash: `old${i + 1}`,
+      revision: i + 1,
+      replicas: 0,
+      currentReplicas: pods(i + 1),
+      readyReplicas: 0,
+      availableReplicas: 0,
+    }))
+    o.replicaSets = [...o.replicaSets, ...older]
+    return o
+  }
+  const deletions = (o: ObservedRollout) => summarizeActions(planRollout(o, NOW).actions).filter((a) => a.startsWith('delete '))
+
+  it.each([
+    // older revisions, limit, deleted (oldest first)
+    [10, undefined, []],
+    [12, undefined, ['delete web-old1', 'delete web-old2']],
+    [3, 1, ['delete web-old1', 'delete web-old2']],
+    [2, 0, ['delete web-old1', 'delete web-old2']],
+  ] as const)('%i older revisions, limit %s: deletes %j', (count, limit, expected) => {
+    expect(deletions(withHistory(count, limit))).toEqual(expected)
+  })
+
+  it('keeps an old ReplicaSet whose pods are still terminating, and deletes no younger one in its place', () => {
+    expect(deletions(withHistory(3, 1, (rev) => (rev === 1 ? 1 : 0)))).toEqual(['delete web-old2'])
+  })
+
+  it('never deletes the canary or the stable ReplicaSet, even with a limit of 0', () => {
+    const o = observe({ steps, status: { currentStepIndex: 1 }, weights: [20], sets: [{ hash: OLD, replicas: 0, available: 0 }, { hash: NEW, replicas: 0, available: 0 }] })
+    o.rollout.spec.revisionHistoryLimit = 0
+    expect(deletions(o)).toEqual([])
+  })
+})

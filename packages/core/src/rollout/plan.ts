@@ -10,7 +10,8 @@
  *   4. point the stable and canary Services at the right pods;
  *   5. decide the traffic split and the managed routes (weight follows capacity, never weight an
  *      empty canary, the stable must have the pods for the traffic it gets);
- *   6. scale at most one ReplicaSet (stable first, then canary, then older ones, with scale-down delays);
+ *   6. scale at most one ReplicaSet (stable first, then canary, then older ones, with scale-down delays),
+ *      and delete old ReplicaSets without pods beyond spec.revisionHistoryLimit;
  *   7. handle pauses, advance at most one step, promote or settle an abort;
  *   8. derive counts, conditions and phase.
  */
@@ -51,6 +52,7 @@ export interface PlanOptions {
 const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30
 const DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS = 30
 const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600
+const DEFAULT_REVISION_HISTORY_LIMIT = 10
 
 /** Everything one planning pass works with, resolved once. */
 interface Pass {
@@ -168,6 +170,7 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
   if (pass.trafficRouted) planTraffic(pass)
   else if (status.canary?.weights) delete status.canary.weights
   if (!restarting) planScaling(pass)
+  planHistoryCleanup(pass)
   planSteps(pass)
   finishStatus(pass)
 
@@ -1010,6 +1013,24 @@ function computePhase(pass: Pass): { phase: NonNullable<RolloutStatus['phase']>;
   return { phase: 'Healthy', message: '' }
 }
 
+/**
+ * Old revisions are kept as ReplicaSets scaled to 0, so that `undo` can return to them, up to
+ * spec.revisionHistoryLimit (default 10) besides the canary and the stable; beyond it the oldest
+ * ones are deleted (spec §8 step 5.5). Only ReplicaSets with no pod wanted and none left go, and
+ * none this pass writes to, so nothing that serves or drains traffic is touched.
+ */
+function planHistoryCleanup(pass: Pass): void {
+  const limit = pass.rollout.spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT
+  const excess = pass.older.length - limit
+  if (excess <= 0) return
+  // The newest `limit` revisions always stay; of the older ones, those still busy wait for a later pass.
+  const touched = new Set(pass.actions.flatMap((a) => ('name' in a ? [a.name] : [])))
+  const oldest = [...pass.older].sort((a, b) => a.revision - b.revision || a.name.localeCompare(b.name)).slice(0, excess)
+  for (const rs of oldest) {
+    if (rs.replicas === 0 && rs.currentReplicas === 0 && !touched.has(rs.name)) pass.actions.push({ type: 'deleteReplicaSet', name: rs.name, revision: rs.revision })
+  }
+}
+
 /** For tests and tools: a plan's actions without the noise of full objects. */
 export function summarizeActions(actions: readonly RolloutAction[]): string[] {
   return actions.map((a) => {
@@ -1026,6 +1047,8 @@ export function summarizeActions(actions: readonly RolloutAction[]): string[] {
         return `traffic ${a.desired.canary.weight}/${a.desired.stable.weight}${a.desired.headerRoutes.length + a.desired.mirrorRoutes.length > 0 ? ` routes ${[...a.desired.headerRoutes, ...a.desired.mirrorRoutes].map((r) => r.name).join(',')}` : ''}`
       case 'evictPod':
         return `evict ${a.name}`
+      case 'deleteReplicaSet':
+        return `delete ${a.name}`
     }
   })
 }

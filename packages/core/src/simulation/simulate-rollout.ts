@@ -339,6 +339,12 @@ async function carryOut(action: RolloutAction, x: Executor): Promise<boolean> {
     }
     case 'evictPod':
       return false
+    case 'deleteReplicaSet': {
+      const rs = [...x.sets.values()].find((r) => r.name === action.name)
+      if (!rs) return false
+      x.sets.delete(rs.podTemplateHash)
+      return true
+    }
   }
 }
 
