@@ -3,9 +3,8 @@
  * work queue hands keys to the reconciler, the leader Lease decides who may write, and the HTTP
  * server reports metrics and health.
  */
-import { CoreV1Api } from '@kubernetes/client-node'
 import type { KubeConfig } from '@kubernetes/client-node'
-import { ROLLOUT_API_VERSION, ROLLOUT_KIND } from '@sluice/core'
+import { KubeApiError, ROLLOUT_API_VERSION, ROLLOUT_KIND } from '@sluice/core'
 import type { KubeObject, Rollout } from '@sluice/core'
 import { createKubeApi, EventRecorder, Informer, InformerCache, LeaderElector, objectKey, WorkQueue } from '@sluice/kube'
 import type { ClusterKubeApi } from '@sluice/kube'
@@ -135,7 +134,6 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     reportingInstance: config.leaderElection.identity,
     logger: runtimeLog,
   })
-  const core = kc.makeApiClient(CoreV1Api)
   const elbv2 = await createElbv2Client(config.aws)
   if (elbv2) logger.info({ region: config.aws.region ?? '(AWS SDK default)', endpoint: config.aws.endpoint ?? '(AWS)', tagKey: config.aws.albTagKeyResourceId }, 'ALB weight verification on')
   let leading = !config.leaderElection.enabled
@@ -153,11 +151,15 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     mayWrite: () => leading && !stopping,
     evict: async (ns, name) => {
       try {
-        await core.createNamespacedPodEviction({ name, namespace: ns, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } } })
+        await kube.createSubresource({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name }, 'eviction', {
+          apiVersion: 'policy/v1',
+          kind: 'Eviction',
+          metadata: { name, namespace: ns },
+        })
         return true
       } catch (error) {
-        const code = (error as { code?: number }).code
-        if (code === 429 || code === 404) return false
+        // 429: a disruption budget refuses it for now; 404: the pod is gone already.
+        if (error instanceof KubeApiError && (error.status === 429 || error.status === 404)) return false
         throw error
       }
     },

@@ -67,6 +67,11 @@ export interface ClusterKubeApi extends KubeApi {
   mergePatchStatus<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Record<string, unknown>): Promise<T>
   /** Server-side apply of the status subresource: `object` holds the status fields this manager owns. */
   applyStatus<T extends KubeObject>(object: T, options: ApplyOptions): Promise<T>
+  /**
+   * Creates a subresource of an object (POST …/{subresource}), e.g. a pod's `eviction`: `body` is the
+   * subresource's own object (`policy/v1` Eviction). Answers the server's reply as is.
+   */
+  createSubresource<T = unknown>(ref: ObjectRef, subresource: string, body: Record<string, unknown>): Promise<T>
   /** One page of a list, with the collection's resourceVersion (always from the server, never the cache). */
   listPage<T extends KubeObject = KubeObject>(ref: KindRef, options?: ListPageOptions): Promise<ListPage<T>>
   /** Opens a watch on a kind (see `WatchHandle`); events arrive through `onEvent`. */
@@ -260,6 +265,10 @@ export function createKubeApi(kc: KubeConfig, options: KubeApiOptions = {}): Clu
 
     applyStatus<T extends KubeObject>(object: T, applyOptions: ApplyOptions): Promise<T> {
       return applyTo(object, applyOptions, 'status')
+    },
+
+    async createSubresource<T>(ref: ObjectRef, subresource: string, body: Record<string, unknown>): Promise<T> {
+      return send<T>('create', { method: 'POST', path: await pathOf(ref, subresource), body })
     },
 
     listPage,

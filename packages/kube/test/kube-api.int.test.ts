@@ -178,6 +178,21 @@ describe('createKubeApi (real API server)', () => {
     expect((await api.get<Gadget>(ref))?.spec).toEqual({ replicas: 1, image: 'a:1' })
   })
 
+  it('creates subresources: evicts a pod through the Eviction API', async () => {
+    const ns = await testNamespace(kc, 'kube-evict')
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: ns, name: 'p' }, spec: { containers: [{ name: 'c', image: 'c:1' }] } }
+    const created = await api.create<KubeObject>(pod)
+    const ref = { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: 'p' }
+    const eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { namespace: ns, name: 'p' } }
+    const answer = await api.createSubresource<{ kind?: string; status?: string }>(ref, 'eviction', eviction)
+    expect(answer).toMatchObject({ kind: 'Status', status: 'Success' })
+    const after = await api.get(ref)
+    // Gone, or on its way out (graceful deletion): either way not the pod that was there.
+    expect(after === undefined || after.metadata.deletionTimestamp !== undefined || after.metadata.uid !== created.metadata.uid).toBe(true)
+    const missing = await thrown(api.createSubresource({ ...ref, name: 'nope' }, 'eviction', { ...eviction, metadata: { namespace: ns, name: 'nope' } }))
+    expect(missing.status).toBe(404)
+  })
+
   it('ensureFields writes only when the owned fields differ, whatever the server defaulted', async () => {
     const ns = await testNamespace(kc, 'kube-ensure')
     const ref = { apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'web' }
