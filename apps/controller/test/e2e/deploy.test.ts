@@ -11,11 +11,12 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { AuthenticationV1Api, AuthorizationV1Api, CoreV1Api } from '@kubernetes/client-node'
+import { restart } from '@sluice/client'
 import type { KubeObject } from '@sluice/core'
 import { createTestNamespace, loadKubeConfig } from '@sluice/local-cluster'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { parseAllDocuments, stringify } from 'yaml'
-import { apply, eventually, repoRoot, rolloutWhere, rolloutYaml, servicesYaml, setUp, startController, tearDown, updateImage } from './harness.ts'
+import { apply, eventually, getRollout, replicaSets, repoRoot, rolloutRef, rolloutWhere, rolloutYaml, servicesYaml, setUp, startController, tearDown, updateImage } from './harness.ts'
 import type { Env } from './harness.ts'
 import { createKubeApi } from '@sluice/kube'
 
@@ -124,7 +125,9 @@ describe('least-privilege RBAC', () => {
           .makeApiClient(AuthorizationV1Api)
           .createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { verb, group, resource, namespace: 'default' } } } })
       ).status?.allowed
-    expect(await can('delete', 'apps', 'replicasets')).toBe(false)
+    expect(await can('delete', 'apps', 'replicasets')).toBe(true)
+    expect(await can('delete', '', 'services')).toBe(false)
+    expect(await can('delete', '', 'pods')).toBe(false)
     expect(await can('get', '', 'secrets')).toBe(false)
     expect(await can('update', 'argoproj.io', 'rollouts')).toBe(false)
 
@@ -147,8 +150,20 @@ steps: [{setWeight: 50}, {pause: {duration: 1}}]
 )}`,
     )
     await rolloutWhere(env, 'web', 'healthy', (r) => r.status?.phase === 'Healthy')
+    // Every write the controller makes, made with the ServiceAccount's rights: an update, deleting the
+    // old revision (no history kept), and a restart (pods listed and evicted).
+    await env.api.mergePatch(rolloutRef(env, 'web'), { spec: { revisionHistoryLimit: 0 } })
     const v2 = await updateImage(env, 'web', 'web:2')
     await rolloutWhere(env, 'web', 'promoted with the ServiceAccount token', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2, 60_000)
+    const u = env
+    await eventually('the old revision deleted', async () => {
+      const sets = await replicaSets(u, 'web')
+      return sets.length === 1 && sets[0]?.hash === v2
+    })
+    await new Promise((r) => setTimeout(r, 1100)) // restartAt after the pods' creation second
+    await restart(env.api, { namespace: env.namespace, name: 'web' })
+    const restartAt = (await getRollout(env, 'web')).spec.restartAt
+    await rolloutWhere(env, 'web', 'restarted with the ServiceAccount token', (r) => r.status?.restartedAt === restartAt, 60_000)
     const denied = controller.lines().filter((l) => /forbidden|\b403\b/i.test(`${String(l.msg ?? '')} ${String(l.error ?? '')} ${JSON.stringify(l.err ?? '')}`))
     expect(denied).toEqual([])
   })
