@@ -19,10 +19,12 @@ import type { BenchResults } from './report.ts'
 import { runBenchmark } from './run.ts'
 import type { RunResult } from './run.ts'
 
+const DEFAULT_NS = '10,100,1000'
+
 const USAGE = `pnpm bench [flags]
 
   --quick                      N = 10 only (about a minute)
-  --n LIST                     numbers of rollouts, comma-separated (default 10,100,1000)
+  --n LIST                     numbers of rollouts, comma-separated (default ${DEFAULT_NS})
   --controller-command CMD     starts the controller under test; {kubeconfig} is replaced, a leading
                                "node" is this Node (default: the Sluice controller from source)
   --profile                    CPU profile and heap snapshot of the controller at the largest N
@@ -73,7 +75,7 @@ function parse() {
     if (!Number.isInteger(v) || v < min) throw new Error(`--${flag}: expected a whole number ≥ ${min}, got "${text}"`)
     return v
   }
-  const ns = (values.n ?? (values.quick ? '10' : '10,100,1000')).split(',').map((s) => int('n', s.trim(), 0, 1))
+  const ns = (values.n ?? (values.quick ? '10' : DEFAULT_NS)).split(',').map((s) => int('n', s.trim(), 0, 1))
   return {
     ns,
     controllerCommand: values['controller-command'] ?? DEFAULT_CONTROLLER_COMMAND,
@@ -190,7 +192,7 @@ async function main(): Promise<number> {
       runs,
     }
     // A run of other N than the default (--quick, --n) does not overwrite the day's full results.
-    const fullRun = options.ns.join(',') === '10,100,1000'
+    const fullRun = options.ns.join(',') === DEFAULT_NS
     const file = fullRun ? stamp : `${stamp}-n${options.ns.join('-')}`
     const json = join(options.out, `${file}.json`)
     const md = join(options.out, `${file}.md`)

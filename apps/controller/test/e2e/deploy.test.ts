@@ -155,9 +155,8 @@ steps: [{setWeight: 50}, {pause: {duration: 1}}]
     await env.api.mergePatch(rolloutRef(env, 'web'), { spec: { revisionHistoryLimit: 0 } })
     const v2 = await updateImage(env, 'web', 'web:2')
     await rolloutWhere(env, 'web', 'promoted with the ServiceAccount token', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2, 60_000)
-    const u = env
     await eventually('the old revision deleted', async () => {
-      const sets = await replicaSets(u, 'web')
+      const sets = await replicaSets(e, 'web')
       return sets.length === 1 && sets[0]?.hash === v2
     })
     await new Promise((r) => setTimeout(r, 1100)) // restartAt after the pods' creation second

@@ -20,7 +20,7 @@ export type RolloutAction =
   /** Evict a pod created before `spec.restartAt` (Eviction API, so disruption budgets hold). */
   | { type: 'evictPod'; name: string }
   /** Delete an old ReplicaSet without pods, beyond `spec.revisionHistoryLimit`. */
-  | { type: 'deleteReplicaSet'; name: string; revision: number }
+  | { type: 'deleteReplicaSet'; name: string }
 
 export interface RolloutEvent {
   type: 'Normal' | 'Warning'

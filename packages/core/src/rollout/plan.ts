@@ -1027,7 +1027,7 @@ function planHistoryCleanup(pass: Pass): void {
   const touched = new Set(pass.actions.flatMap((a) => ('name' in a ? [a.name] : [])))
   const oldest = [...pass.older].sort((a, b) => a.revision - b.revision || a.name.localeCompare(b.name)).slice(0, excess)
   for (const rs of oldest) {
-    if (rs.replicas === 0 && rs.currentReplicas === 0 && !touched.has(rs.name)) pass.actions.push({ type: 'deleteReplicaSet', name: rs.name, revision: rs.revision })
+    if (rs.replicas === 0 && rs.currentReplicas === 0 && !touched.has(rs.name)) pass.actions.push({ type: 'deleteReplicaSet', name: rs.name })
   }
 }
 

@@ -311,7 +311,7 @@ async function carryOut(action: RolloutAction, x: Executor): Promise<boolean> {
       return true
     }
     case 'scaleReplicaSet': {
-      const rs = [...x.sets.values()].find((r) => r.name === action.name)
+      const rs = namedSet(x, action.name)
       if (!rs) return false
       const growing = action.replicas > rs.replicas
       rs.replicas = action.replicas
@@ -320,7 +320,7 @@ async function carryOut(action: RolloutAction, x: Executor): Promise<boolean> {
       return true
     }
     case 'setScaleDownDeadline': {
-      const rs = [...x.sets.values()].find((r) => r.name === action.name)
+      const rs = namedSet(x, action.name)
       if (!rs) return false
       if (action.deadline) rs.scaleDownDeadline = action.deadline
       else delete rs.scaleDownDeadline
@@ -340,12 +340,16 @@ async function carryOut(action: RolloutAction, x: Executor): Promise<boolean> {
     case 'evictPod':
       return false
     case 'deleteReplicaSet': {
-      const rs = [...x.sets.values()].find((r) => r.name === action.name)
+      const rs = namedSet(x, action.name)
       if (!rs) return false
       x.sets.delete(rs.podTemplateHash)
       return true
     }
   }
+}
+
+function namedSet(x: Executor, name: string): SimReplicaSet | undefined {
+  return [...x.sets.values()].find((r) => r.name === name)
 }
 
 async function pointService(kube: MemoryKube, namespace: string, service: string, hash: string, rollout: string): Promise<void> {
