@@ -4,9 +4,9 @@
  * here; `lint` and the engine's validation read the capabilities.
  */
 import { configuredRouters, createMemoryKube, fieldError, routerTargetOf } from '@sluice/core'
-import type { FieldError, KubeApi, RouterCapabilities, RouterCapabilityMap, RouterTarget, Rollout, TrafficRouter, TrafficRouterFactory, TrafficRouterName } from '@sluice/core'
+import type { FieldError, KubeApi, KubeObject, RouterCapabilities, RouterCapabilityMap, RouterTarget, Rollout, TrafficRouter, TrafficRouterFactory, TrafficRouterName } from '@sluice/core'
 import { albCapabilities, createAlbRouter } from '@sluice/alb'
-import { ambassadorCapabilities, createAmbassadorRouter } from '@sluice/ambassador'
+import { ambassadorCapabilities, createAmbassadorRouter, MAPPING_KINDS } from '@sluice/ambassador'
 import { createIstioRouter, istioCapabilities } from '@sluice/istio'
 import { createNginxRouter, nginxCapabilities } from '@sluice/nginx'
 import { createSmiRouter, smiCapabilities } from '@sluice/smi'
@@ -56,7 +56,24 @@ export const routerApiVersionFlags = {
 export const routerApiVersionFlagsHelp = `      --traffic-split-api-version V   the SMI TrafficSplit version the mesh serves (as the
                                       controller's flag; default split.smi-spec.io/v1alpha1)
       --ambassador-api-version V      the Ambassador Mapping version the cluster serves (as the
-                                      controller's flag; default getambassador.io/v3alpha1)`
+                                      controller's flag; default getambassador.io/v2, as Argo
+                                      Rollouts')
+  Without these flags, plan and lint use the version of the TrafficSplits and Mappings
+  the file holds.`
+
+/**
+ * The API versions for a file: each flag as given, else the version of the first TrafficSplit or
+ * Mapping the file holds (a file written for `getambassador.io/v2` is planned with v2), else unset
+ * (the router's default).
+ */
+export function routerApiVersionsFor(flags: { 'traffic-split-api-version'?: string | undefined; 'ambassador-api-version'?: string | undefined }, objects: readonly KubeObject[]): RouterApiVersions {
+  const versionOf = (matches: (o: KubeObject) => boolean) => objects.find(matches)?.apiVersion
+  return {
+    trafficSplitApiVersion: flags['traffic-split-api-version'] ?? versionOf((o) => o.kind === 'TrafficSplit' && o.apiVersion.startsWith('split.smi-spec.io/')),
+    ambassadorApiVersion:
+      flags['ambassador-api-version'] ?? versionOf((o) => Object.entries(MAPPING_KINDS).some(([apiVersion, kind]) => o.apiVersion === apiVersion && o.kind === kind)),
+  }
+}
 
 /** Extra factory options per router name, from the cluster-wide API versions. */
 function factoryOptionsFor(name: string, versions: RouterApiVersions): Record<string, unknown> {

@@ -8,6 +8,8 @@ import { KubeApiError, ROLLOUT_API_VERSION, ROLLOUT_KIND } from '@sluice/core'
 import type { KubeObject, Rollout } from '@sluice/core'
 import { createKubeApi, EventRecorder, Informer, InformerCache, LeaderElector, objectKey, WorkQueue } from '@sluice/kube'
 import type { ClusterKubeApi } from '@sluice/kube'
+import { DEFAULT_MAPPING_API_VERSION, MAPPING_KINDS } from '@sluice/ambassador'
+import type { AmbassadorApiVersion } from '@sluice/ambassador'
 import type { Server } from 'node:http'
 import type { Logger } from 'pino'
 import type { ControllerConfig } from './config.ts'
@@ -38,8 +40,14 @@ const MESH_KINDS = (config: ControllerConfig): { apiVersion: string; kind: strin
   { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService' },
   { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule' },
   { apiVersion: config.trafficSplitApiVersion ?? 'split.smi-spec.io/v1alpha1', kind: 'TrafficSplit' },
-  { apiVersion: config.ambassadorApiVersion ?? 'getambassador.io/v3alpha1', kind: 'Mapping' },
+  ambassadorMappingKind(config.ambassadorApiVersion),
 ]
+
+/** The Mapping kind of the configured version (x.getambassador.io calls it AmbassadorMapping). */
+function ambassadorMappingKind(version: string | undefined): { apiVersion: string; kind: string } {
+  const apiVersion = (version ?? DEFAULT_MAPPING_API_VERSION) as AmbassadorApiVersion
+  return { apiVersion, kind: MAPPING_KINDS[apiVersion] ?? 'Mapping' }
+}
 
 export async function startController(config: ControllerConfig, kc: KubeConfig, logger: Logger): Promise<RunningController> {
   const metrics = createMetrics()

@@ -26,12 +26,19 @@ type MappingObject = KubeObject & { spec?: Record<string, unknown> }
 function setup(options: Partial<AmbassadorRouterOptions> = {}, fixtures = ['mapping.basic.yaml']) {
   const apiVersion = options.apiVersion ?? 'getambassador.io/v3alpha1'
   const kube = createMemoryKube(fixtures.flatMap((f) => fixture(f, apiVersion)))
-  const router = createAmbassadorRouter({ target: conformanceTarget, config: { mappings: ['web'] }, ...options }, { kube })
+  const router = createAmbassadorRouter({ target: conformanceTarget, config: { mappings: ['web'] }, ...options, apiVersion }, { kube })
   const mapping = (name: string) => kube.get<MappingObject>({ apiVersion, kind: KINDS[apiVersion], namespace: 'default', name })
   return { kube, router, mapping }
 }
 
 const noWrites = { create: 0, replace: 0, mergePatch: 0, apply: 0, delete: 0 }
+
+it("without an API version, reads and writes getambassador.io/v2 Mappings, Argo Rollouts' default", async () => {
+  const kube = createMemoryKube(fixture('mapping.basic.yaml', 'getambassador.io/v2'))
+  const router = createAmbassadorRouter({ target: conformanceTarget, config: { mappings: ['web'] } }, { kube })
+  await router.apply(desiredTraffic(20))
+  expect(await kube.get({ apiVersion: 'getambassador.io/v2', kind: 'Mapping', namespace: 'default', name: 'web-canary' })).toMatchObject({ spec: { weight: 20 } })
+})
 
 describe.each(Object.keys(KINDS) as AmbassadorApiVersion[])('%s', (apiVersion) => {
   describeTrafficRouter('ambassador', (target: RouterTarget) => {

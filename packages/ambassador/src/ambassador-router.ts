@@ -11,7 +11,7 @@ import type {
   TrafficRouter,
   TrafficRouterOptions,
 } from '@sluice/core'
-import { baseMappingProblem, buildCanaryMapping, canaryMappingName, isCanaryMappingUpToDate, MAPPING_KINDS } from './mapping.ts'
+import { baseMappingProblem, buildCanaryMapping, canaryMappingName, isCanaryMappingUpToDate, MAPPING_KINDS, DEFAULT_MAPPING_API_VERSION } from './mapping.ts'
 import type { AmbassadorApiVersion, Mapping } from './mapping.ts'
 
 const ADAPTER = 'ambassador'
@@ -29,7 +29,8 @@ export const ambassadorCapabilities: RouterCapabilities = {
 export interface AmbassadorRouterOptions extends TrafficRouterOptions<AmbassadorTrafficRouting> {
   /**
    * The Mapping API version to read and write (a controller-wide setting: the one the cluster serves).
-   * Default `getambassador.io/v3alpha1`, Emissary-ingress 2.1+'s authoring version.
+   * Default `getambassador.io/v2`, as Argo Rollouts' (`DEFAULT_MAPPING_API_VERSION`); Emissary-ingress
+   * 2.1+ authors `getambassador.io/v3alpha1`, which a controller selects with its flag.
    */
   apiVersion?: AmbassadorApiVersion
 }
@@ -41,7 +42,7 @@ export interface AmbassadorRouterOptions extends TrafficRouterOptions<Ambassador
  */
 export function createAmbassadorRouter(options: AmbassadorRouterOptions, deps: RouterDeps): TrafficRouter {
   const { target, config } = options
-  const apiVersion = options.apiVersion ?? 'getambassador.io/v3alpha1'
+  const apiVersion = options.apiVersion ?? DEFAULT_MAPPING_API_VERSION
   const kind = MAPPING_KINDS[apiVersion]
   if (kind === undefined) {
     throw new Error(`[${ADAPTER}] unsupported Mapping API version "${apiVersion}"; use one of ${Object.keys(MAPPING_KINDS).join(', ')}`)

@@ -6,3 +6,4 @@
 export { createAmbassadorRouter, ambassadorCapabilities } from './ambassador-router.ts'
 export type { AmbassadorRouterOptions } from './ambassador-router.ts'
 export type { AmbassadorApiVersion } from './mapping.ts'
+export { DEFAULT_MAPPING_API_VERSION, MAPPING_KINDS } from './mapping.ts'

@@ -21,6 +21,12 @@ export const MAPPING_KINDS = {
 /** The Mapping API version Sluice reads and writes. */
 export type AmbassadorApiVersion = keyof typeof MAPPING_KINDS
 
+/**
+ * The version used when the controller is not told one: Argo Rollouts' default
+ * (`--ambassador-api-version`), so that a cluster Argo Rollouts managed keeps its Mappings.
+ */
+export const DEFAULT_MAPPING_API_VERSION: AmbassadorApiVersion = 'getambassador.io/v2'
+
 export interface Mapping extends KubeObject {
   spec?: { service?: string; weight?: number; [field: string]: unknown }
 }

@@ -102,19 +102,27 @@ const writeToStderr = (line: string) => process.stderr.write(`${line}\n`)
  */
 export async function startCluster(opts: StartClusterOptions = {}): Promise<ClusterHandle> {
   const dir = resolve(opts.dir ?? defaultClusterDir)
-  const { code, output } = await runScript(
-    'up.sh',
-    {
-      SLUICE_CLUSTER_DIR: dir,
-      SLUICE_CLUSTER_PORT_BASE: opts.portBase?.toString(),
-      SLUICE_CLUSTER_NODES: opts.nodes?.toString(),
-      SLUICE_CLUSTER_TIMEOUT: opts.timeoutSeconds?.toString(),
-      SLUICE_CLUSTER_OWNER_PID: opts.ownerPid?.toString(),
-    },
-    opts.onOutput ?? writeToStderr,
-  )
-  if (code !== 0) {
-    throw new Error(`up.sh failed (exit ${code}) for ${dir}:\n${output.slice(-40).join('\n')}`)
+  // With automatic ports, another process (a second test run, a benchmark) can bind a port between
+  // up.sh's check and the component's own bind: stop what started and try new ports, three times.
+  for (let attempt = 1; ; attempt++) {
+    const { code, output } = await runScript(
+      'up.sh',
+      {
+        SLUICE_CLUSTER_DIR: dir,
+        SLUICE_CLUSTER_PORT_BASE: opts.portBase?.toString(),
+        SLUICE_CLUSTER_NODES: opts.nodes?.toString(),
+        SLUICE_CLUSTER_TIMEOUT: opts.timeoutSeconds?.toString(),
+        SLUICE_CLUSTER_OWNER_PID: opts.ownerPid?.toString(),
+      },
+      opts.onOutput ?? writeToStderr,
+    )
+    if (code === 0) break
+    const portRace = opts.portBase === 'auto' && output.some((line) => line.includes('address already in use'))
+    if (!portRace || attempt >= 3) {
+      throw new Error(`up.sh failed (exit ${code}) for ${dir}:\n${output.slice(-40).join('\n')}`)
+    }
+    ;(opts.onOutput ?? writeToStderr)(`[local-cluster] a port was taken while the cluster started (attempt ${attempt}); retrying on other ports`)
+    await stopCluster({ dir }, opts)
   }
   const env = readClusterEnv(dir)
   const startup = env.SLUICE_CLUSTER_STARTUP_SECONDS

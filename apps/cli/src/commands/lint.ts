@@ -9,7 +9,7 @@ import { EXIT, UsageError } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
-import { checkRouterApiVersions, createConfiguredRouters, routerApiVersionFlags, routerApiVersionFlagsHelp, routerCapabilities, trafficRouters } from '../traffic-routers.ts'
+import { checkRouterApiVersions, routerApiVersionsFor, createConfiguredRouters, routerApiVersionFlags, routerApiVersionFlagsHelp, routerCapabilities, trafficRouters } from '../traffic-routers.ts'
 import type { RouterApiVersions } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
 import type { Manifest } from '../manifest.ts'
@@ -54,10 +54,10 @@ export const lintCommand: Command = {
     const flags = parseFlags(argv, { ...manifestFlags, ...routerApiVersionFlags })
     const file = requireFile(flags.filename)
     const format = outputFormat(flags.output, ['text', 'json'])
-    const versions = { trafficSplitApiVersion: flags['traffic-split-api-version'], ambassadorApiVersion: flags['ambassador-api-version'] }
-    const refused = checkRouterApiVersions(versions)
+    const refused = checkRouterApiVersions({ trafficSplitApiVersion: flags['traffic-split-api-version'], ambassadorApiVersion: flags['ambassador-api-version'] })
     if (refused) throw new UsageError(refused)
     const manifest = await loadManifest(file, ctx)
+    const versions = routerApiVersionsFor(flags, manifest.objects)
     const problems = await lintManifest(manifest, versions)
     const report: LintReport = {
       rollout: `${manifest.rollout.metadata.namespace}/${manifest.rollout.metadata.name ?? ''}`,

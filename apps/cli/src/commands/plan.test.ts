@@ -118,6 +118,28 @@ describe('sluice plan -o json', () => {
     ])
   })
 
+  it.each([
+    // Argo Rollouts' default version, which `sluice plan` once refused ("Ambassador mapping not found")
+    ['getambassador.io/v2', 'Mapping', []],
+    ['getambassador.io/v3alpha1', 'Mapping', []],
+    ['x.getambassador.io/v3alpha1', 'AmbassadorMapping', []],
+    // a flag overrides the file: a v3alpha1 cluster does not serve the file's v2 Mapping
+    ['getambassador.io/v2', 'Mapping', ['--ambassador-api-version', 'getambassador.io/v3alpha1']],
+  ])('ambassador: plans with the version of the Mappings in the file (%s %s %j)', async (apiVersion, kind, flags) => {
+    const mapping = { apiVersion, kind, metadata: { name: 'web', namespace: 'default' }, spec: { hostname: '*', prefix: '/', service: 'web-stable:80' } }
+    const canary = { canaryService: 'web-canary', stableService: 'web-stable', trafficRouting: { ambassador: { mappings: ['web'] } }, steps: [{ setWeight: 20 }] }
+    const text = manifest(rollout(canary), ...services, mapping)
+    if (flags.length > 0) {
+      const run = await runSluice(['plan', '-f', 'rollout.yaml', '-o', 'json', ...flags], { 'rollout.yaml': text })
+      expect(run.code).not.toBe(0)
+      expect(run.stderr).toContain('Ambassador mapping "web" not found (getambassador.io/v3alpha1 Mapping')
+      return
+    }
+    const result = await planJson(text)
+    const written = result.steps[0]?.resources.find((o) => o.metadata.name === 'web-canary' && o.kind === kind)
+    expect(written).toMatchObject({ apiVersion, kind, spec: { weight: 20, service: 'web-canary:80' } })
+  })
+
   it('--abort-at N: no step after N, and the final state is the settled abort', async () => {
     const result = await planJson(manifest(rollout({ ...smi, steps }), ...services), '--abort-at', '2')
     expect(result.steps.map(pods)).toEqual(['1/10 5/95', '1/10 5/95', '4/10 33/67'])

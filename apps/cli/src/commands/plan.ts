@@ -10,7 +10,7 @@ import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
 import { renderPlanText } from '../render/plan-text.ts'
-import { checkRouterApiVersions, createConfiguredRouters, routerApiVersionFlags, routerApiVersionFlagsHelp, routerCapabilities } from '../traffic-routers.ts'
+import { checkRouterApiVersions, routerApiVersionsFor, createConfiguredRouters, routerApiVersionFlags, routerApiVersionFlagsHelp, routerCapabilities } from '../traffic-routers.ts'
 import type { RouterApiVersions } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
 import type { Manifest } from '../manifest.ts'
@@ -54,11 +54,11 @@ export const planCommand: Command = {
     const file = requireFile(flags.filename)
     const format = outputFormat(flags.output, ['text', 'json', 'yaml'])
     const abortAt = parseStepIndex(flags['abort-at'])
-    const versions = { trafficSplitApiVersion: flags['traffic-split-api-version'], ambassadorApiVersion: flags['ambassador-api-version'] }
-    const refused = checkRouterApiVersions(versions)
+    const refused = checkRouterApiVersions({ trafficSplitApiVersion: flags['traffic-split-api-version'], ambassadorApiVersion: flags['ambassador-api-version'] })
     if (refused) throw new UsageError(refused)
 
     const manifest = await loadManifest(file, ctx)
+    const versions = routerApiVersionsFor(flags, manifest.objects)
     if (abortAt !== undefined) checkAbortStep(abortAt, manifest)
     const result = await simulate(manifest, abortAt, versions)
 

@@ -94,11 +94,11 @@ afterEach(async () => {
   await tearDown(env)
 })
 
-describe('Ambassador Mappings (default getambassador.io/v3alpha1)', () => {
+describe('Ambassador Mappings through --ambassador-api-version getambassador.io/v3alpha1', () => {
   it('keeps a canary Mapping per base Mapping at every step, deletes it at promotion and after abort, never writes the bases', async () => {
     const e = env as Env
     const ref = { namespace: e.namespace, name: 'web' }
-    await startController(e)
+    await startController(e, { extraArgs: ['--ambassador-api-version', V3ALPHA1] })
     await apply(e, services)
     const [web, webApi] = (await apply(e, baseMappings(V3ALPHA1, e.namespace))) as [Mapping, Mapping]
     const changes = await recordChanges<Mapping>(e, V3ALPHA1, 'Mapping')
@@ -161,11 +161,11 @@ describe('Ambassador Mappings (default getambassador.io/v3alpha1)', () => {
   })
 })
 
-describe('Ambassador Mappings through --ambassador-api-version getambassador.io/v2', () => {
+describe("Ambassador Mappings in getambassador.io/v2, the default (Argo Rollouts')", () => {
   it('creates, weights and deletes the canary Mapping through the v2 API, after abort and at promotion', async () => {
     const e = env as Env
     const ref = { namespace: e.namespace, name: 'web' }
-    await startController(e, { extraArgs: ['--ambassador-api-version', V2] })
+    await startController(e)
     await apply(e, services)
     const [web] = (await apply(e, baseMappings(V2, e.namespace))) as [Mapping, Mapping]
     const changes = await recordChanges<Mapping>(e, V2, 'Mapping')

@@ -101,4 +101,42 @@ describe('traffic-routed canary (SMI)', () => {
     expect(await split(e)).toBe('web-canary=20 web-stable=80')
     expect(await serviceSelectorHash(e, 'web-canary')).toBe(v3)
   })
+
+  it('with dynamicStableScale, an abort during a pause brings the canary Service back to the stable and leaves Paused=True, as Argo Rollouts does', async () => {
+    const e = env as Env
+    await startController(e)
+    await apply(e, `${servicesYaml()}---
+${rolloutYaml(`
+canaryService: web-canary
+stableService: web-stable
+dynamicStableScale: true
+trafficRouting:
+  smi: {}
+steps:
+- setWeight: 50
+- pause: {}
+`)}`)
+    const ref = { namespace: e.namespace, name: 'web' }
+    const v1 = (await rolloutWhere(e, 'web', 'healthy', (r) => r.status?.phase === 'Healthy')).status?.stableRS ?? ''
+
+    await setImage(e, 'web', 'web:2')
+    let r = await rolloutWhere(e, 'web', 'paused at 50 %', (x) => x.status?.phase === 'Paused' && x.status.currentStepIndex === 1)
+    const v2 = r.status?.currentPodHash ?? ''
+    // dynamicStableScale: the stable shrinks to the share it carries once 50/50 is in effect
+    await eventually('the stable at 2 pods', async () => (await pods(e, 'web')).stable === '2/2')
+    expect(await serviceSelectorHash(e, 'web-canary')).toBe(v2)
+
+    await abort(e.api, ref)
+    // the stable grows back while the canary shrinks as the weight leaves it (dynamicStableScale without
+    // an abortScaleDownDelaySeconds), then the canary Service selects the stable
+    // pods again (before the fix it kept selecting the aborted ReplicaSet, whose pods are gone)
+    await eventually('the canary Service back on the stable', async () => (await serviceSelectorHash(e, 'web-canary')) === v1)
+    r = await rolloutWhere(e, 'web', 'aborted with all traffic on the stable', (x) => x.status?.abort === true && x.status.canary?.weights?.canary.weight === 0)
+    expect(await split(e)).toBe('web-canary=0 web-stable=100')
+    await eventually('the aborted canary drained', async () => (await pods(e, 'web')).canary === '0/0')
+    expect(await pods(e, 'web')).toMatchObject({ stable: '4/4' })
+    expect(await serviceSelectorHash(e, 'web-canary')).toBe(v1)
+    r = await rolloutWhere(e, 'web', 'Degraded', (x) => x.status?.phase === 'Degraded')
+    expect(r.status?.conditions?.find((c) => c.type === 'Paused')).toMatchObject({ status: 'True', reason: 'RolloutPaused' })
+  })
 })

@@ -161,6 +161,52 @@ describe('abort with traffic routing', () => {
   })
 })
 
+describe('abort with traffic routing and dynamicStableScale', () => {
+  const aborted = { steps: steps33, canary: { dynamicStableScale: true }, status: { currentStepIndex: 3, abort: true, abortedAt: '2026-06-01T11:59:00Z' } }
+  const serviceSwitch = (s: Setup) => plan(s).actions.find((a) => a.type === 'switchService' && a.service === 'web-canary')
+
+  it('keeps the canary Service on the canary while the undersized stable cannot take all the traffic', () => {
+    // The stable was shrunk to 7 for 33/67: the canary keeps the share the 7 stable pods cannot take.
+    const p = plan({ ...aborted, weights: [33], sets: [{ hash: NEW, replicas: 4, available: 4 }, { hash: OLD, replicas: 7, available: 7 }] })
+    expect(traffic(p.actions)?.canary.weight).toBeGreaterThan(0)
+    expect(serviceSwitch({ ...aborted, weights: [33], sets: [{ hash: NEW, replicas: 4, available: 4 }, { hash: OLD, replicas: 7, available: 7 }] })).toBeUndefined()
+  })
+
+  it('points the canary Service back at the stable once no weight is left on the canary', () => {
+    const sets = [{ hash: NEW, replicas: 4, available: 4 }, { hash: OLD, replicas: 10, available: 10 }]
+    expect(traffic(plan({ ...aborted, weights: [33], sets }).actions)?.canary.weight).toBe(0)
+    expect(serviceSwitch({ ...aborted, weights: [33], sets })).toMatchObject({ podTemplateHash: OLD })
+  })
+
+  it('also once the aborted canary has no pod left', () => {
+    expect(serviceSwitch({ ...aborted, weights: [0], sets: [{ hash: NEW, replicas: 0, available: 0 }, { hash: OLD, replicas: 10, available: 10 }] })).toMatchObject({ podTemplateHash: OLD })
+  })
+})
+
+describe('the Paused condition, as Argo Rollouts keeps it', () => {
+  const paused = (p: ReturnType<typeof plan>) => p.status.conditions?.find((c) => c.type === 'Paused')
+  const sets = [{ hash: NEW, replicas: 1, available: 1 }, { hash: OLD, replicas: 10, available: 10 }]
+
+  it('is absent until the first pause', () => {
+    expect(paused(plan({ steps: steps33, status: { currentStepIndex: 0 }, weights: [0], sets }))).toBeUndefined()
+  })
+
+  it('is True at a pause step', () => {
+    expect(paused(plan({ steps: steps33, status: { currentStepIndex: 1 }, weights: [5], sets }))).toMatchObject({ status: 'True', reason: 'RolloutPaused' })
+  })
+
+  it('stays True when the update is aborted during the pause', () => {
+    const conditions = [{ type: 'Paused' as const, status: 'True' as const, reason: 'RolloutPaused', message: 'Rollout is paused', lastTransitionTime: 't', lastUpdateTime: 't' }]
+    const p = plan({ steps: steps33, status: { currentStepIndex: 1, abort: true, abortedAt: 't', conditions }, weights: [5], sets })
+    expect(paused(p)).toMatchObject({ status: 'True', reason: 'RolloutPaused', message: 'Rollout is paused' })
+  })
+
+  it('turns False when the pause ends', () => {
+    const conditions = [{ type: 'Paused' as const, status: 'True' as const, reason: 'RolloutPaused', message: 'Rollout is paused', lastTransitionTime: 't', lastUpdateTime: 't' }]
+    expect(paused(plan({ steps: steps33, status: { currentStepIndex: 2, conditions }, weights: [5], sets }))).toMatchObject({ status: 'False' })
+  })
+})
+
 describe('promotion with traffic routing', () => {
   const done = { steps: steps33, status: { currentStepIndex: 4 } }
 

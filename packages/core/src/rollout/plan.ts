@@ -330,9 +330,12 @@ function canaryServiceTarget(pass: Pass): { rs: ObservedReplicaSet; checkAvailab
   if (isAborted(pass)) {
     if (!pass.stableRS) return undefined
     if (!pass.trafficRouted) return { rs: pass.stableRS, checkAvailability: true }
-    // With traffic routing the canary Service goes back to stable pods without waiting, except that
-    // with dynamicStableScale it waits until no weight is left on the canary (decided in planTraffic).
-    return pass.dynamic ? undefined : { rs: pass.stableRS, checkAvailability: false }
+    // With traffic routing the canary Service goes back to stable pods without waiting for their
+    // availability (readiness gates on stable pods must not block the way back), except that with
+    // dynamicStableScale the stable may still be undersized: it waits until the abort leaves no weight
+    // on the canary, as Argo Rollouts does. Before, Sluice never switched it back in that case.
+    if (pass.dynamic && abortCanaryWeight(pass) > 0) return undefined
+    return { rs: pass.stableRS, checkAvailability: false }
   }
   if (isHoldingPreviousCanary(pass)) return undefined
   return { rs: pass.newRS, checkAvailability: true }
@@ -403,8 +406,8 @@ function decideTraffic(pass: Pass): TrafficDecision {
     return { canaryWeight: weight, canaryHash: hash, routes: none }
   }
   if (isFullyPromoted(pass)) return { canaryWeight: 0, canaryHash: pass.currentHash, routes: none }
+  if (isAborted(pass)) return { canaryWeight: abortCanaryWeight(pass), canaryHash: pass.currentHash, routes: none }
   if (newRS.availableReplicas === 0) return { canaryWeight: 0, canaryHash: pass.currentHash, routes: none }
-  if (isAborted(pass)) return { canaryWeight: abortTrafficWeight(pass), canaryHash: pass.currentHash, routes: none }
   if (status.promoteFull) {
     // Move all traffic to the canary only once it has every pod; the stable Service switches after.
     const weight = pass.dynamic
@@ -440,7 +443,9 @@ function managedRouteNames(pass: Pass): string[] {
   return (pass.canary.trafficRouting?.managedRoutes ?? []).map((r) => r.name)
 }
 
-function abortTrafficWeight(pass: Pass): number {
+/** The canary's weight during an abort: none without an available canary pod, else as `abortWeight` decides. */
+function abortCanaryWeight(pass: Pass): number {
+  if (pass.newRS.availableReplicas === 0) return 0
   return abortWeight({
     replicas: pass.replicas,
     maxWeight: pass.maxWeight,
@@ -908,12 +913,16 @@ function finishStatus(pass: Pass): void {
   const aborted = isAborted(pass)
 
   setCondition(status, now, { type: 'Completed', status: completed ? 'True' : 'False', reason: 'RolloutCompleted', message: 'RolloutCompleted' })
-  setCondition(status, now, {
-    type: 'Paused',
-    status: paused ? 'True' : 'False',
-    reason: 'RolloutPaused',
-    message: paused ? 'Rollout is paused' : 'Rollout is not paused',
-  })
+  // Paused, as Argo Rollouts keeps it: added at the first pause, then following the pause, and left as
+  // it was while the update is aborted (an abort during a pause step leaves Paused=True).
+  if (!aborted && (paused || getCondition(status, 'Paused'))) {
+    setCondition(status, now, {
+      type: 'Paused',
+      status: paused ? 'True' : 'False',
+      reason: 'RolloutPaused',
+      message: paused ? 'Rollout is paused' : 'Rollout is not paused',
+    })
+  }
   const available = (status.availableReplicas ?? 0) >= replicas
   setCondition(status, now, {
     type: 'Available',
