@@ -48,7 +48,7 @@ steps:
 - pause: {}
 `, { replicas: 2 })}`)
     await rolloutWhere(e, 'web', 'healthy', (r) => r.status?.phase === 'Healthy')
-    // eslint-disable-next-line no-control-regex -- the CLI colours its output; compare the text
+    // the CLI colours its output; the assertions read the text
     const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '')
     const argo = async (args: string[]) => {
       const result = await kubectlArgoRollouts(args, { kubeconfigPath: e.kubeconfigPath, namespace: e.namespace, timeoutMs: 60_000 })
