@@ -28,18 +28,21 @@ export interface CliContext {
   now(): Date
 }
 
-/** Exit codes shared by every command. */
+/**
+ * Exit codes shared by every command. Every failure is 1, as `kubectl argo rollouts` exits: scripts
+ * written for it test `$? -ne 0` or `$? -eq 1`, and a usage error or a `status` timeout is 1 there too.
+ */
 export const EXIT = {
   ok: 0,
   /** The input is invalid (file, YAML, Rollout, references), or `lint` found problems. */
   invalid: 1,
   /** The command line is wrong: unknown command or flag, missing or bad flag value. */
-  usage: 2,
-  /** `status` gave up waiting (`--timeout`): neither success (0) nor a failed rollout (1). */
-  timeout: 2,
+  usage: 1,
+  /** `status` gave up waiting (`--timeout`). */
+  timeout: 1,
 } as const
 
-/** A wrong command line. Printed with a pointer to `--help`; exit 2. */
+/** A wrong command line. Printed with a pointer to `--help`; exit 1. */
 export class UsageError extends Error {
   override name = 'UsageError'
 }

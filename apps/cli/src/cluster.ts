@@ -7,7 +7,6 @@
 import { OperationRefused } from '@sluice/client'
 import { KubeApiError, parseDuration } from '@sluice/core'
 import type { Rollout } from '@sluice/core'
-import { createKubeApi } from '@sluice/kube'
 import type { ClusterKubeApi } from '@sluice/kube'
 import { InputError, UsageError } from './cli-context.ts'
 import type { CliContext } from './cli-context.ts'
@@ -26,11 +25,15 @@ export interface Connection {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/** `--request-timeout 0`: kubectl's "no timeout"; a timer's longest delay (about 24.8 days). */
+const NO_TIMEOUT_MS = 2_147_483_647
 
 export async function connect(flags: ClusterFlagValues, ctx: Pick<CliContext, 'env' | 'cwd' | 'readFile' | 'version'>): Promise<Connection> {
   const requestTimeoutMs = parseRequestTimeout(flags['request-timeout'])
   const config = await resolveKubeConfig(flags, ctx)
-  const api = createKubeApi(config.kc, { requestTimeoutMs, userAgent: `sluice/${ctx.version}` })
+  // Loaded here, not at the top: the Kubernetes client takes longer to load than `sluice --version` may.
+  const { createKubeApi } = await import('@sluice/kube')
+  const api = createKubeApi(config.kc, { requestTimeoutMs, userAgent: `sluice/${ctx.version}`, headers: config.headers })
   const describe = (error: unknown) => describeFailure(error, config, requestTimeoutMs)
   return {
     api,
@@ -50,8 +53,8 @@ export async function connect(flags: ClusterFlagValues, ctx: Pick<CliContext, 'e
 function parseRequestTimeout(value: string | undefined): number {
   if (value === undefined) return DEFAULT_REQUEST_TIMEOUT_MS
   const ms = parseDuration(value)
-  if (ms === undefined || ms <= 0) throw new UsageError(`--request-timeout takes a duration such as 30s or 1m, not "${value}"`)
-  return ms
+  if (ms === undefined || (ms === 0 && !/^0+(s|m|h)?$/.test(value))) throw new UsageError(`--request-timeout takes a duration such as 30s or 1m (0: no timeout), not "${value}"`)
+  return ms === 0 ? NO_TIMEOUT_MS : ms
 }
 
 /** Network failures, by the code Node gives them, in a person's words. */
@@ -95,7 +98,9 @@ export function describeFailure(error: unknown, config: Pick<ResolvedKubeConfig,
   const text = error.message.slice('[kube] '.length)
   const missingKind = /^the API server serves no (\S+) in (\S+)/.exec(text)
   if (missingKind) {
-    return new InputError(`the API server at ${where} serves no ${missingKind[1]} in ${missingKind[2]}: is the Argo Rollouts CRD (rollouts.argoproj.io) installed?`, [], { cause: error })
+    const [, kind = '', apiVersion = ''] = missingKind
+    const crd = `${kind.toLowerCase()}s.${apiVersion.split('/')[0]}`
+    return new InputError(`the API server at ${where} serves no ${kind} in ${apiVersion}: is the ${kind === 'Rollout' ? 'Argo Rollouts CRD (rollouts.argoproj.io)' : `CRD ${crd}`} installed?`, [], { cause: error })
   }
   if (/: no answer within \d+ ms$/.test(text)) {
     return new InputError(`cannot reach the cluster at ${where}: no answer within ${formatMs(requestTimeoutMs)}`, [], { cause: error })

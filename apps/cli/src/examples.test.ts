@@ -3,7 +3,8 @@
  * Node process reading the workspace's TypeScript sources.
  */
 import { execFile } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -11,6 +12,7 @@ import { parseAllDocuments } from 'yaml'
 import type { Rollout, SimulatedState, SimulationResult } from '@sluice/core'
 
 const root = path.resolve(import.meta.dirname, '../../..')
+const recorder = path.join(import.meta.dirname, '__fixtures__/record-modules.ts')
 const examples = readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort()
 
 async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -66,9 +68,24 @@ describe.each(examples)('sluice plan -f examples/%s', (example) => {
 })
 
 describe('the real process', () => {
-  it('exits 1 with one line on a missing file, and 2 on a usage error', async () => {
+  it('exits 1 with one line on a missing file, and on a usage error (as kubectl argo rollouts does)', async () => {
     expect(await sluice('plan', '-f', 'examples/no-such-file.yaml')).toEqual({ code: 1, stdout: '', stderr: 'sluice plan: examples/no-such-file.yaml: no such file\n' })
-    expect((await sluice('plan', '--nope')).code).toBe(2)
+    expect(await sluice('plan', '--nope')).toEqual({ code: 1, stdout: '', stderr: "sluice plan: unknown flag --nope\nRun 'sluice plan --help' for usage.\n" })
+  })
+
+  it('answers --version and --help without loading the Kubernetes client or the engine', async () => {
+    // How long that takes is measured by pnpm run bench:cli; here, what the process loads.
+    const modules = async (...args: string[]) => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'sluice-modules-')), 'modules.json')
+      const env = { ...process.env, RECORD_MODULES_TO: file }
+      await promisify(execFile)(process.execPath, ['--conditions=@sluice/source', '--import', recorder, 'apps/cli/src/main.ts', ...args], { cwd: root, env }).catch(() => undefined)
+      return JSON.parse(readFileSync(file, 'utf8')) as string[]
+    }
+    const heavy = (urls: string[]) => urls.filter((u) => /@kubernetes\/client-node|\/packages\/(core|kube|client|istio|alb|nginx|smi|ambassador)\/|\/node_modules\/yaml\//.test(u))
+    expect(heavy(await modules('--version'))).toEqual([])
+    expect(heavy(await modules('--help'))).toEqual([])
+    // a cluster command does load the client (the recorder sees it)
+    expect(heavy(await modules('list', '--kubeconfig', '/nonexistent/kubeconfig'))).toContainEqual(expect.stringMatching(/@kubernetes\/client-node/))
   })
 
   it('stops quietly when the reader of its output goes away (| head)', async () => {

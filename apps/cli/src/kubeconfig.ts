@@ -10,33 +10,14 @@
  * Every problem is an `InputError` of one line naming the file or the context.
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { KubeConfig } from '@kubernetes/client-node'
 import { parse } from 'yaml'
-import type { Cluster, Context, User } from '@kubernetes/client-node'
-import type { ParseArgsOptionsConfig } from 'node:util'
+import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node'
 import { InputError, UsageError } from './cli-context.ts'
 import type { CliContext } from './cli-context.ts'
+import type { ClusterFlagValues } from './cluster-flags.ts'
 
-/** The flags every cluster command takes. */
-export const clusterFlags = {
-  kubeconfig: { type: 'string' },
-  context: { type: 'string' },
-  namespace: { type: 'string', short: 'n' },
-  'request-timeout': { type: 'string' },
-} as const satisfies ParseArgsOptionsConfig
-
-export const clusterFlagsHelp = `Cluster flags (as kubectl):
-      --kubeconfig FILE        the kubeconfig (default: $KUBECONFIG, else ~/.kube/config)
-      --context NAME           the kubeconfig context (default: its current-context)
-  -n, --namespace NAME         the namespace (default: the context's, else "default")
-      --request-timeout TIME   give up on one API request after TIME (default 30s)`
-
-export interface ClusterFlagValues {
-  kubeconfig?: string | undefined
-  context?: string | undefined
-  namespace?: string | undefined
-  'request-timeout'?: string | undefined
-}
+export { clusterFlags, clusterFlagsHelp } from './cluster-flags.ts'
+export type { ClusterFlagValues } from './cluster-flags.ts'
 
 export interface ResolvedKubeConfig {
   kc: KubeConfig
@@ -47,6 +28,8 @@ export interface ResolvedKubeConfig {
   namespace: string
   /** Where the configuration came from, for messages: a path, `KUBECONFIG=a:b`, or `in-cluster`. */
   source: string
+  /** Headers every request carries beyond the kubeconfig's (`--as-group`, `--as-uid`). */
+  headers: Record<string, string>
 }
 
 interface KubeConfigParts {
@@ -59,30 +42,111 @@ interface KubeConfigParts {
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
 
 export async function resolveKubeConfig(flags: ClusterFlagValues, ctx: Pick<CliContext, 'env' | 'cwd' | 'readFile'>): Promise<ResolvedKubeConfig> {
-  if (flags.kubeconfig === '') throw new UsageError('flag --kubeconfig needs a file')
-  if (flags.context === '') throw new UsageError('flag --context needs a name')
-  if (flags.namespace === '') throw new UsageError('flag -n, --namespace needs a name')
-  const loaded = await loadParts(flags, ctx)
+  for (const [flag, what] of [['kubeconfig', 'a file'], ['context', 'a name'], ['cluster', 'a name'], ['user', 'a name'], ['namespace', 'a name'], ['server', 'a URL']] as const) {
+    if (flags[flag] === '') throw new UsageError(`flag ${flag === 'namespace' ? '-n, ' : ''}--${flag} needs ${what}`)
+  }
+  checkOverrides(flags)
+  const { KubeConfig } = await import('@kubernetes/client-node')
+  const loaded = await loadParts(flags, ctx, KubeConfig)
   const { parts, source } = loaded
   const contextName = flags.context ?? parts.currentContext
-  if (!contextName) {
+  if (!contextName && flags.server === undefined) {
     throw new InputError(`the kubeconfig (${source}) sets no current-context: pass --context${listOf('contexts', parts.contexts)}`)
   }
-  const context = parts.contexts.find((c) => c.name === contextName)
-  if (!context) throw new InputError(`context "${contextName}" not found in the kubeconfig (${source})${listOf('contexts', parts.contexts)}`)
-  const cluster = parts.clusters.find((c) => c.name === context.cluster)
-  if (!cluster) throw new InputError(`context "${contextName}" names cluster "${context.cluster}", which the kubeconfig (${source}) does not define, or defines without a server`)
-  if (context.user && !parts.users.some((u) => u.name === context.user)) {
+  const found = parts.contexts.find((c) => c.name === contextName)
+  if (!found && (flags.context !== undefined || flags.server === undefined)) {
+    throw new InputError(`context "${contextName}" not found in the kubeconfig (${source})${listOf('contexts', parts.contexts)}`)
+  }
+  const context: Context = found ?? { name: contextName || 'command-line', cluster: '', user: '' }
+  const clusterName = flags.cluster ?? context.cluster
+  const named = parts.clusters.find((c) => c.name === clusterName)
+  if (flags.cluster !== undefined && !named) throw new InputError(`cluster "${flags.cluster}" not found in the kubeconfig (${source})${listOf('clusters', parts.clusters)}`)
+  if (!named && flags.server === undefined) {
+    throw new InputError(`context "${contextName}" names cluster "${context.cluster}", which the kubeconfig (${source}) does not define, or defines without a server`)
+  }
+  const userName = flags.user ?? context.user
+  const namedUser = parts.users.find((u) => u.name === userName)
+  if (flags.user !== undefined && !namedUser) throw new InputError(`user "${flags.user}" not found in the kubeconfig (${source})${listOf('users', parts.users)}`)
+  if (userName && !namedUser && flags.token === undefined) {
     throw new InputError(`context "${contextName}" names user "${context.user}", which the kubeconfig (${source}) does not define`)
   }
+  const cluster = clusterWithOverrides(named ?? { name: 'command-line', server: '', skipTLSVerify: false }, flags, ctx.cwd)
+  const user = userWithOverrides(namedUser ?? { name: 'command-line' }, flags, ctx.cwd)
   const kc = new KubeConfig()
-  kc.loadFromOptions({ ...parts, currentContext: contextName })
-  return { kc, context: loaded.inCluster ? '' : contextName, server: cluster.server, namespace: flags.namespace ?? (context.namespace || 'default'), source }
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [user],
+    contexts: [{ ...context, cluster: cluster.name, user: user.name }],
+    currentContext: context.name,
+  })
+  const headers: Record<string, string> = {}
+  const [group] = flags['as-group'] ?? []
+  if (group !== undefined) headers['Impersonate-Group'] = group
+  if (flags['as-uid'] !== undefined) headers['Impersonate-Uid'] = flags['as-uid']
+  return {
+    kc,
+    context: loaded.inCluster ? '' : found ? contextName : '',
+    server: cluster.server,
+    namespace: flags.namespace ?? (context.namespace || 'default'),
+    source,
+    headers,
+  }
 }
 
-async function loadParts(flags: ClusterFlagValues, ctx: Pick<CliContext, 'env' | 'cwd' | 'readFile'>): Promise<{ parts: KubeConfigParts; source: string; inCluster?: boolean }> {
+/** What kubectl refuses in its flags before it connects. */
+function checkOverrides(flags: ClusterFlagValues): void {
+  if (flags['insecure-skip-tls-verify'] && flags['certificate-authority'] !== undefined) {
+    throw new UsageError('--certificate-authority and --insecure-skip-tls-verify do not go together (check the server with the CA, or not at all)')
+  }
+  if (flags.as === undefined && (flags['as-group'] !== undefined || flags['as-uid'] !== undefined)) {
+    throw new UsageError('--as-group and --as-uid impersonate with --as USER only')
+  }
+  // One Impersonate-Group header is all fetch can send: it joins repeated headers into one value.
+  if ((flags['as-group']?.length ?? 0) > 1) throw new UsageError('--as-group: sluice impersonates one group (the flag was given more than once)')
+}
+
+/** kubectl's overrides of the cluster: --server, --certificate-authority, --insecure-skip-tls-verify, --tls-server-name. */
+function clusterWithOverrides(cluster: Cluster, flags: ClusterFlagValues, cwd: string): Cluster {
+  let result: { -readonly [K in keyof Cluster]: Cluster[K] } = { ...cluster }
+  if (flags.server !== undefined) {
+    result.server = flags.server
+    // A new server drops the kubeconfig's TLS server name, as kubectl does.
+    delete result.tlsServerName
+  }
+  if (flags['certificate-authority'] !== undefined) {
+    result = { ...result, caFile: resolve(cwd, flags['certificate-authority']), skipTLSVerify: false }
+    delete result.caData
+  }
+  if (flags['insecure-skip-tls-verify']) {
+    result = { ...result, skipTLSVerify: true }
+    delete result.caData
+    delete result.caFile
+  }
+  if (flags['tls-server-name'] !== undefined) result.tlsServerName = flags['tls-server-name']
+  return result
+}
+
+/** kubectl's overrides of the user: --token, --client-certificate/--client-key, --as. */
+function userWithOverrides(user: User, flags: ClusterFlagValues, cwd: string): User {
+  const result: { -readonly [K in keyof User]: User[K] } = { ...user }
+  if (flags.token !== undefined) result.token = flags.token
+  if (flags['client-certificate'] !== undefined) {
+    result.certFile = resolve(cwd, flags['client-certificate'])
+    delete result.certData
+  }
+  if (flags['client-key'] !== undefined) {
+    result.keyFile = resolve(cwd, flags['client-key'])
+    delete result.keyData
+  }
+  if (flags.as !== undefined) result.impersonateUser = flags.as
+  return result
+}
+
+type KubeConfigClass = typeof KubeConfig
+
+async function loadParts(flags: ClusterFlagValues, ctx: Pick<CliContext, 'env' | 'cwd' | 'readFile'>, KubeConfig: KubeConfigClass): Promise<{ parts: KubeConfigParts; source: string; inCluster?: boolean }> {
   if (flags.kubeconfig !== undefined) {
-    const parts = await readKubeConfig(flags.kubeconfig, ctx, { mustExist: true })
+    const parts = await readKubeConfig(flags.kubeconfig, ctx, KubeConfig, { mustExist: true })
     return { parts: parts as KubeConfigParts, source: flags.kubeconfig }
   }
   const list = ctx.env.KUBECONFIG
@@ -90,27 +154,29 @@ async function loadParts(flags: ClusterFlagValues, ctx: Pick<CliContext, 'env' |
     const files = list.split(':').filter((f) => f !== '')
     const found: KubeConfigParts[] = []
     for (const file of files) {
-      const parts = await readKubeConfig(file, ctx, { mustExist: false })
+      const parts = await readKubeConfig(file, ctx, KubeConfig, { mustExist: false })
       if (parts) found.push(parts)
     }
-    if (found.length === 0) throw new InputError(`none of the kubeconfig files in KUBECONFIG exists (${files.join(', ')})`)
+    if (found.length === 0 && flags.server === undefined) throw new InputError(`none of the kubeconfig files in KUBECONFIG exists (${files.join(', ')})`)
     return { parts: merge(found), source: files.length === 1 ? (files[0] as string) : `KUBECONFIG=${list}` }
   }
   const home = ctx.env.HOME
   if (home) {
     const file = join(home, '.kube', 'config')
-    const parts = await readKubeConfig(file, ctx, { mustExist: false })
+    const parts = await readKubeConfig(file, ctx, KubeConfig, { mustExist: false })
     if (parts) return { parts, source: file }
   }
   const inCluster = await serviceAccountConfig(ctx)
   if (inCluster) return { parts: inCluster, source: 'in-cluster service account', inCluster: true }
+  // kubectl --server URL --token T works without any kubeconfig.
+  if (flags.server !== undefined) return { parts: { clusters: [], users: [], contexts: [], currentContext: '' }, source: 'the command line' }
   throw new InputError('no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config')
 }
 
 /** One kubeconfig file; `undefined` when it does not exist and need not. Relative paths in it are taken from its directory. */
-async function readKubeConfig(file: string, ctx: Pick<CliContext, 'cwd' | 'readFile'>, options: { mustExist: true }): Promise<KubeConfigParts>
-async function readKubeConfig(file: string, ctx: Pick<CliContext, 'cwd' | 'readFile'>, options: { mustExist: false }): Promise<KubeConfigParts | undefined>
-async function readKubeConfig(file: string, ctx: Pick<CliContext, 'cwd' | 'readFile'>, options: { mustExist: boolean }): Promise<KubeConfigParts | undefined> {
+async function readKubeConfig(file: string, ctx: Pick<CliContext, 'cwd' | 'readFile'>, KubeConfig: KubeConfigClass, options: { mustExist: true }): Promise<KubeConfigParts>
+async function readKubeConfig(file: string, ctx: Pick<CliContext, 'cwd' | 'readFile'>, KubeConfig: KubeConfigClass, options: { mustExist: false }): Promise<KubeConfigParts | undefined>
+async function readKubeConfig(file: string, ctx: Pick<CliContext, 'cwd' | 'readFile'>, KubeConfig: KubeConfigClass, options: { mustExist: boolean }): Promise<KubeConfigParts | undefined> {
   let text: string
   try {
     text = await ctx.readFile(file)

@@ -69,7 +69,8 @@ export function describeFieldError(error: FieldError, manifest: Manifest): strin
   return `${at ? `${manifest.file}:${at.line}:${at.col}: ` : ''}${formatFieldError(error)}`
 }
 
-export function parseManifest(text: string, file: string): Manifest {
+/** Every document of a YAML (or JSON) stream as an object; malformed YAML and documents that are no objects are `InputError`s. */
+function readObjects(text: string, file: string): { objects: { doc: ParsedDocument; object: KubeObject }[]; at: (p: SourcePosition) => string; position: (offset: number) => SourcePosition; problems: string[] } {
   const lineCounter = new LineCounter()
   const stream = parseAllDocuments(text, { lineCounter })
   const position = (offset: number): SourcePosition => {
@@ -107,6 +108,22 @@ export function parseManifest(text: string, file: string): Manifest {
     else objects.push({ doc, object: doc.value as KubeObject })
   }
   if (problems.length > 0) throw new InputError(`${file}: ${problems.length === 1 ? 'a document is not a Kubernetes object' : `${problems.length} documents are not Kubernetes objects`}`, problems)
+  return { objects, at, position, problems }
+}
+
+/**
+ * The objects of a file for `create`: every document, in file order, each a Kubernetes object with
+ * a name (a Rollout too).
+ */
+export function parseKubeObjects(text: string, file: string): KubeObject[] {
+  const { objects, at } = readObjects(text, file)
+  const unnamed = objects.filter((o) => typeof o.object.metadata?.name !== 'string' || o.object.metadata.name === '')
+  if (unnamed.length > 0) throw new InputError(`${file}: an object has no metadata.name`, unnamed.map((o) => `${at(o.doc.position)}: document ${o.doc.number} (${o.object.kind}) has no metadata.name`))
+  return objects.map((o) => o.object)
+}
+
+export function parseManifest(text: string, file: string): Manifest {
+  const { objects, at, position, problems } = readObjects(text, file)
 
   const rollouts = objects.filter((o) => o.object.kind === 'Rollout')
   if (rollouts.length === 0) {

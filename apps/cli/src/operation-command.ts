@@ -16,7 +16,6 @@ import { clusterFlags, clusterFlagsHelp } from './kubeconfig.ts'
 
 export interface OperationSpec<Options extends ParseArgsOptionsConfig> {
   name: string
-  summary: string
   /** `sluice promote NAME [--full]`: the usage line's arguments after the command name. */
   usage: string
   /** What the command does, before the flags. */
@@ -26,6 +25,8 @@ export interface OperationSpec<Options extends ParseArgsOptionsConfig> {
   flagsHelp?: string
   /** The positional arguments: `NAME` by default. */
   args?: { what: string; min: number; max: number }
+  /** The words the first argument may be, for completion (`set image`). */
+  words?: readonly string[]
   examples: string[]
   /** Checks the arguments (before connecting) and returns the operation to run. */
   prepare(values: Readonly<Record<string, string | boolean | undefined>>, positionals: string[], ctx: CliContext): {
@@ -53,8 +54,9 @@ ${spec.examples.map((e) => `  ${e}`).join('\n')}
   const options = { ...clusterFlags, ...spec.flags }
   return {
     name: spec.name,
-    summary: spec.summary,
     help,
+    flags: options,
+    ...(spec.words ? { words: spec.words } : {}),
     async run(argv, ctx) {
       const { values, positionals } = parseCommandLine(argv, options, spec.args ?? { what: 'NAME', min: 1, max: 1 })
       const operation = spec.prepare(values as Record<string, string | boolean | undefined>, positionals, ctx)

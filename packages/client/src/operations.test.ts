@@ -83,6 +83,20 @@ describe('abort, retry, restart, set image, undo', () => {
     expect(() => decideSetImage(rollout(), 'web', 'web:1')).toThrow(/already runs/)
   })
 
+  it("set image '*' sets every container and init container, refused when all run it already", () => {
+    const withInit = rollout()
+    ;(withInit.spec.template as { spec: Record<string, unknown> }).spec.initContainers = [{ name: 'init', image: 'init:1' }]
+    const decided = decideSetImage(withInit, '*', 'web:1')
+    expect(decided.spec).toEqual({
+      template: { spec: { containers: [{ name: 'web', image: 'web:1' }, { name: 'side', image: 'web:1' }], initContainers: [{ name: 'init', image: 'web:1' }] } },
+    })
+    // "web" already ran web:1: it is not named as changed
+    expect(decided.message).toBe('rollout "default/web" image set to web:1 in containers "side", "init"')
+    const everyWeb1 = rollout()
+    ;(everyWeb1.spec.template as { spec: Record<string, unknown> }).spec.containers = [{ name: 'web', image: 'web:1' }]
+    expect(() => decideSetImage(everyWeb1, '*', 'web:1')).toThrow(/every container of rollout "default\/web" already runs web:1/)
+  })
+
   it('undo takes the template of the newest earlier revision, without its hash label', () => {
     const rs = (hash: string, revision: number, image: string): KubeObject => ({
       apiVersion: 'apps/v1',

@@ -94,8 +94,13 @@ export function decideRestart(rollout: Rollout, now: Date): OperationPatch {
   return { spec: { restartAt: at }, message: `rollout "${nameOf(rollout)}" restarts its pods (restartAt ${at})` }
 }
 
+/**
+ * A new image for the container (or init container) named `container`; `*` sets it for every
+ * container and init container, as `kubectl argo rollouts set image NAME '*=IMAGE'` does.
+ */
 export function decideSetImage(rollout: Rollout, container: string, image: string): OperationPatch {
   const spec = rollout.spec.template?.spec ?? {}
+  if (container === '*') return decideSetEveryImage(rollout, image)
   for (const field of ['containers', 'initContainers'] as const) {
     const list = (spec[field] ?? []) as { name: string; image?: string }[]
     const i = list.findIndex((c) => c.name === container)
@@ -106,6 +111,21 @@ export function decideSetImage(rollout: Rollout, container: string, image: strin
   }
   const names = [...((spec.containers ?? []) as { name: string }[]), ...((spec.initContainers ?? []) as { name: string }[])].map((c) => c.name)
   throw new OperationRefused(`rollout "${nameOf(rollout)}" has no container "${container}" (it has: ${names.join(', ') || 'none'})`)
+}
+
+function decideSetEveryImage(rollout: Rollout, image: string): OperationPatch {
+  const spec = rollout.spec.template?.spec ?? {}
+  const changes: Record<string, unknown> = {}
+  const changed: string[] = []
+  for (const field of ['containers', 'initContainers'] as const) {
+    const list = spec[field] as { name: string; image?: string }[] | undefined
+    if (!list || list.length === 0) continue
+    for (const c of list) if (c.image !== image) changed.push(c.name)
+    changes[field] = list.map((c) => ({ ...c, image }))
+  }
+  if (Object.keys(changes).length === 0) throw new OperationRefused(`rollout "${nameOf(rollout)}" has no containers`)
+  if (changed.length === 0) throw new OperationRefused(`every container of rollout "${nameOf(rollout)}" already runs ${image}`)
+  return { spec: { template: { spec: changes } }, message: `rollout "${nameOf(rollout)}" image set to ${image} in container${changed.length === 1 ? '' : 's'} ${changed.map((n) => `"${n}"`).join(', ')}` }
 }
 
 /**

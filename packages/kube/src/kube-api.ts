@@ -89,6 +89,8 @@ export interface KubeApiOptions {
   requestTimeoutMs?: number
   /** User-Agent header. Default `sluice-kube`. */
   userAgent?: string
+  /** Headers sent with every request on top of the kubeconfig's (e.g. `Impersonate-Group`). */
+  headers?: Readonly<Record<string, string>>
   /** Resource names to use without discovery (e.g. your CRDs'), on top of the built-in core kinds. */
   resources?: readonly ApiResource[]
   /** Page size of `list`. Default 500. */
@@ -102,6 +104,7 @@ export function createKubeApi(kc: KubeConfig, options: KubeApiOptions = {}): Clu
   const rest = new RestClient(kc, {
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
+    ...(options.headers !== undefined ? { headers: options.headers } : {}),
   })
   const discovery = new ResourceDiscovery(rest, options.resources ? { resources: options.resources } : {})
   const pageSize = options.pageSize ?? 500

@@ -29,6 +29,8 @@ export interface RestClientOptions {
   requestTimeoutMs?: number
   /** User-Agent header. Default `sluice-kube`. */
   userAgent?: string
+  /** Headers sent with every request on top of the kubeconfig's (e.g. `Impersonate-Group`). */
+  headers?: Readonly<Record<string, string>>
 }
 
 export class RestClient {
@@ -36,6 +38,7 @@ export class RestClient {
   readonly #http = new IsomorphicFetchHttpLibrary()
   readonly #timeoutMs: number
   readonly #userAgent: string
+  readonly #headers: Readonly<Record<string, string>>
   /**
    * client-node builds a new undici Agent (a new TLS connection) for every request it authenticates;
    * keeping the first one lets requests share connections. Credentials travel in headers, which are
@@ -47,6 +50,7 @@ export class RestClient {
     this.#kc = kc
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000
     this.#userAgent = options.userAgent ?? 'sluice-kube'
+    this.#headers = options.headers ?? {}
   }
 
   /** Sends a request and returns the parsed JSON body; throws `KubeApiError` for non-2xx answers. */
@@ -116,6 +120,7 @@ export class RestClient {
     const ctx = new RequestContext(url.toString(), request.method)
     ctx.setHeaderParam('Accept', 'application/json')
     ctx.setHeaderParam('User-Agent', this.#userAgent)
+    for (const [name, value] of Object.entries(this.#headers)) ctx.setHeaderParam(name, value)
     if (request.body !== undefined) {
       ctx.setHeaderParam('Content-Type', request.contentType ?? 'application/json')
       ctx.setBody(JSON.stringify(request.body))

@@ -4,7 +4,6 @@ import { operationCommand } from '../operation-command.ts'
 
 export const abortCommand = operationCommand({
   name: 'abort',
-  summary: 'Abort an update: back to the stable revision',
   usage: 'NAME',
   description: `Abort the update a Rollout is in: the stable revision takes all traffic and pods again and
 the rollout becomes Degraded until retried (sluice retry) or its template goes back (sluice undo).

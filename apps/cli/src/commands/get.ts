@@ -21,7 +21,7 @@ import { listRollouts, rolloutKinds } from './list.ts'
 
 const help = `Show a Rollout: its phase, steps, weights, routes, revisions and pods.
 
-Usage: sluice get rollout NAME [-w] [-o text|json|yaml] [cluster flags]
+Usage: sluice get rollout NAME [-w [--timeout-seconds N]] [--no-color] [-o text|json|yaml] [cluster flags]
        sluice get rollouts [-A] [-o text|json|yaml] [cluster flags]   (the same as: sluice list rollouts)
 
 The tree shows: phase and message; the strategy and the traffic routers; the current step of the
@@ -33,6 +33,8 @@ Flags:
   -w, --watch           redraw on every change (driven by watches of the Rollout, its ReplicaSets
                         and pods); ends once the update it saw has settled (Healthy, Degraded or
                         aborted) or the Rollout is deleted; Ctrl-C stops it earlier
+      --timeout-seconds N  (with --watch) stop watching after N seconds, exit 0
+      --no-color        no colours, even on a terminal
   -o, --output FORMAT   text (default), or the Rollout object as json / yaml (with --watch: each
                         new version of it)
   -A, --all-namespaces  (get rollouts) every namespace
@@ -51,22 +53,26 @@ Examples:
 const flags = {
   ...clusterFlags,
   watch: { type: 'boolean', short: 'w' },
+  'no-color': { type: 'boolean' },
+  'timeout-seconds': { type: 'string' },
   output: { type: 'string', short: 'o' },
   'all-namespaces': { type: 'boolean', short: 'A' },
 } as const
 
 export const getCommand: Command = {
   name: 'get',
-  summary: 'Show a Rollout as a tree (--watch: follow it live); get rollouts lists them',
   help,
-  async run(argv, ctx) {
+  flags,
+  words: ['rollout', 'rollouts'],
+  async run(argv, input) {
     const { values, positionals } = parseCommandLine(argv, flags, { what: 'the kind (rollout) and NAME', min: 1, max: 2 })
+    const ctx = values['no-color'] ? { ...input, color: false } : input
+    const timeoutMs = parseTimeoutSeconds(values['timeout-seconds'])
     const [kind, name] = positionals as [string, string | undefined]
     if (!rolloutKinds.includes(kind)) throw new UsageError(`sluice gets rollouts only, not "${kind}" (write: sluice get rollout NAME)`)
     const format = outputFormat(values.output, ['text', 'json', 'yaml'])
-    if (name === undefined || kind === 'rollouts') {
+    if (name === undefined) {
       if (values.watch) throw new UsageError('--watch follows one rollout: sluice get rollout NAME --watch')
-      if (name !== undefined) throw new UsageError(`unexpected argument "${name}" (to show one rollout: sluice get rollout ${name})`)
       return listRollouts(values, format, ctx)
     }
     if (values['all-namespaces']) throw new UsageError('-A, --all-namespaces lists rollouts; it does not go with a NAME')
@@ -81,8 +87,15 @@ export const getCommand: Command = {
       ctx.stdout(renderRolloutTree(viewRollout(rollout, objects.replicaSets, objects.pods, ctx.now()), createPalette(ctx.color)))
       return EXIT.ok
     }
-    return follow(conn, rollout, format, ctx)
+    return follow(conn, rollout, format, ctx, timeoutMs)
   },
+}
+
+/** `--timeout-seconds N` (Argo's): a whole number of seconds; 0, the default, never stops. */
+function parseTimeoutSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new UsageError(`--timeout-seconds takes a whole number of seconds, not "${value}"`)
+  return Number(value) === 0 ? undefined : Number(value) * 1000
 }
 
 async function readOwned(conn: Connection, rollout: Rollout): Promise<{ replicaSets: KubeObject[]; pods: KubeObject[] }> {
@@ -98,7 +111,7 @@ async function readOwned(conn: Connection, rollout: Rollout): Promise<{ replicaS
 }
 
 /** `--watch`: draw on every snapshot; end when the update settles or the Rollout is gone. */
-async function follow(conn: Connection, initial: Rollout, format: 'text' | 'json' | 'yaml', ctx: CliContext): Promise<number> {
+export async function follow(conn: Connection, initial: Rollout, format: 'text' | 'json' | 'yaml', ctx: CliContext, timeoutMs: number | undefined): Promise<number> {
   const palette = createPalette(ctx.color)
   const name = `${conn.namespace}/${initial.metadata.name}`
   let sawUnsettled = outcomeOf(initial) === undefined
@@ -135,9 +148,12 @@ async function follow(conn: Connection, initial: Rollout, format: 'text' | 'json
   }
 
   const watch = watchRollout(conn.api, initial, { pods: format === 'text', onChange: draw })
+  // kubectl argo rollouts get --watch --timeout-seconds N: stops after N seconds, successfully.
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => end?.(), timeoutMs)
   try {
     await Promise.race([ended, watch.done.then(() => undefined, (error: unknown) => Promise.reject(conn.describe(error)))])
   } finally {
+    if (timer) clearTimeout(timer)
     watch.stop()
   }
   return EXIT.ok

@@ -46,12 +46,14 @@ interface LintReport {
   problems: (FieldError & { line?: number; column?: number })[]
 }
 
+const options = { ...manifestFlags, ...routerApiVersionFlags } as const
+
 export const lintCommand: Command = {
   name: 'lint',
-  summary: 'Check a Rollout and the objects it references, offline',
   help,
+  flags: options,
   async run(argv, ctx) {
-    const flags = parseFlags(argv, { ...manifestFlags, ...routerApiVersionFlags })
+    const flags = parseFlags(argv, options)
     const file = requireFile(flags.filename)
     const format = outputFormat(flags.output, ['text', 'json'])
     const refused = checkRouterApiVersions({ trafficSplitApiVersion: flags['traffic-split-api-version'], ambassadorApiVersion: flags['ambassador-api-version'] })

@@ -4,7 +4,6 @@ import { operationCommand } from '../operation-command.ts'
 
 export const pauseCommand = operationCommand({
   name: 'pause',
-  summary: 'Pause a Rollout where it is',
   usage: 'NAME',
   description: `Pause a Rollout (spec.paused): it holds its current step until resumed (sluice resume) or
 promoted. Refused when it is already paused.`,

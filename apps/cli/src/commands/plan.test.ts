@@ -212,13 +212,13 @@ describe('sluice plan refuses bad input with a clear message and no stack trace'
     ['an object twice', { 'rollout.yaml': manifest(rollout({ steps }), ...services, services[0]) }, [], 1, /Service default\/web-canary is already defined at line \d+/],
     ['a missing Service', { 'rollout.yaml': manifest(rollout({ ...smi, steps }), services[1]) }, [], 1, /references objects that are missing.*\n.*spec\.strategy\.canary\.canaryService: Not found: "web-canary"/],
     ['a missing VirtualService', { 'rollout.yaml': manifest(rollout({ canaryService: 'web-canary', stableService: 'web-stable', trafficRouting: { istio: { virtualService: { name: 'web' } } } }), ...services) }, [], 1, /spec\.strategy\.canary\.trafficRouting\.istio\.virtualService.*not found/i],
-    ['--abort-at past the last step', { 'rollout.yaml': valid }, ['--abort-at', '5'], 2, /--abort-at 5 is out of range: the Rollout in rollout\.yaml has 5 steps \(0\.\.4\)\nRun 'sluice plan --help' for usage\.\n$/],
-    ['--abort-at without steps', { 'rollout.yaml': manifest(rollout({})) }, ['--abort-at', '0'], 2, /has no steps/],
-    ['--abort-at not a number', { 'rollout.yaml': valid }, ['--abort-at=-1'], 2, /--abort-at takes a step index \(0, 1, \.\.\.\), not "-1"/],
-    ['--abort-at with a value that looks like a flag', { 'rollout.yaml': valid }, ['--abort-at', '-1'], 2, /flag --abort-at needs a value \(write --abort-at=VALUE for one that starts with "-"\)/],
-    ['an unknown flag', { 'rollout.yaml': valid }, ['--frobnicate'], 2, /^sluice plan: unknown flag --frobnicate\n/],
-    ['an unknown output format', { 'rollout.yaml': valid }, ['-o', 'xml'], 2, /unknown output format "xml" \(one of: text, json, yaml\)/],
-    ['a stray argument', { 'rollout.yaml': valid }, ['extra'], 2, /unexpected argument "extra"/],
+    ['--abort-at past the last step', { 'rollout.yaml': valid }, ['--abort-at', '5'], 1, /--abort-at 5 is out of range: the Rollout in rollout\.yaml has 5 steps \(0\.\.4\)\nRun 'sluice plan --help' for usage\.\n$/],
+    ['--abort-at without steps', { 'rollout.yaml': manifest(rollout({})) }, ['--abort-at', '0'], 1, /has no steps/],
+    ['--abort-at not a number', { 'rollout.yaml': valid }, ['--abort-at=-1'], 1, /--abort-at takes a step index \(0, 1, \.\.\.\), not "-1"/],
+    ['--abort-at with a value that looks like a flag', { 'rollout.yaml': valid }, ['--abort-at', '-1'], 1, /flag --abort-at needs a value \(write --abort-at=VALUE for one that starts with "-"\)/],
+    ['an unknown flag', { 'rollout.yaml': valid }, ['--frobnicate'], 1, /^sluice plan: unknown flag --frobnicate\n/],
+    ['an unknown output format', { 'rollout.yaml': valid }, ['-o', 'xml'], 1, /unknown output format "xml" \(one of: text, json, yaml\)/],
+    ['a stray argument', { 'rollout.yaml': valid }, ['extra'], 1, /unexpected argument "extra"/],
   ] as const)('%s', async (_name, files, extra, code, message) => {
     const run = await runSluice(['plan', '-f', 'rollout.yaml', ...extra], files)
     expect(run.stderr).toMatch(message)

@@ -45,12 +45,14 @@ Examples:
   sluice plan -f rollout.yaml --abort-at 2
 `
 
+const options = { ...manifestFlags, ...routerApiVersionFlags, 'abort-at': { type: 'string' } } as const
+
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'Preview a Rollout update step by step, offline',
   help,
+  flags: options,
   async run(argv, ctx) {
-    const flags = parseFlags(argv, { ...manifestFlags, ...routerApiVersionFlags, 'abort-at': { type: 'string' } })
+    const flags = parseFlags(argv, options)
     const file = requireFile(flags.filename)
     const format = outputFormat(flags.output, ['text', 'json', 'yaml'])
     const abortAt = parseStepIndex(flags['abort-at'])

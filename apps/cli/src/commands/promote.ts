@@ -4,7 +4,6 @@ import { operationCommand } from '../operation-command.ts'
 
 export const promoteCommand = operationCommand({
   name: 'promote',
-  summary: 'Promote a paused Rollout to its next step (--full: to the end)',
   usage: 'NAME [--full]',
   description: `Promote a Rollout: leave the pause it waits in, or go on past the current step (as
 kubectl argo rollouts promote). With --full, skip every remaining step and pause and take the new

@@ -4,7 +4,6 @@ import { operationCommand } from '../operation-command.ts'
 
 export const resumeCommand = operationCommand({
   name: 'resume',
-  summary: 'Resume a Rollout paused with sluice pause',
   usage: 'NAME',
   description: `Resume a Rollout paused with sluice pause (spec.paused). A pause step is left with
 sluice promote instead. Refused when the rollout is not paused.`,

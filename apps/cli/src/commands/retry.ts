@@ -1,14 +1,29 @@
-/** `sluice retry NAME`: start an aborted update again from its first step. */
+/**
+ * `sluice retry NAME`: start an aborted update again from its first step. Also Argo's spellings:
+ * `retry rollout NAME` (`ro`, `rollouts`), and `retry experiment NAME`, which clears an
+ * Experiment's status as Argo's command does.
+ */
 import { retry } from '@sluice/client'
+import { UsageError } from '../cli-context.ts'
 import { operationCommand } from '../operation-command.ts'
+import { experimentKinds, patchArgoObject } from '../argo-objects.ts'
+import { rolloutKinds } from './list.ts'
 
 export const retryCommand = operationCommand({
   name: 'retry',
-  summary: 'Retry an aborted update from its first step',
-  usage: 'NAME',
+  usage: '[rollout] NAME',
   description: `Retry an aborted update: the Rollout starts its steps again from the first one. Refused when
-the rollout is not aborted.`,
+the rollout is not aborted. "retry rollout NAME" is the same (kubectl argo rollouts' spelling);
+"retry experiment NAME" clears the status of an Experiment, which starts it again.`,
   flags: {},
-  examples: ['sluice retry web'],
-  prepare: (_values, [name]) => ({ name: name as string, run: (api, ref) => retry(api, ref) }),
+  args: { what: 'NAME', min: 1, max: 2 },
+  words: ['rollout', 'experiment'],
+  examples: ['sluice retry web', 'sluice retry rollout web'],
+  prepare: (_values, positionals) => {
+    if (positionals.length === 1) return { name: positionals[0] as string, run: (api, ref) => retry(api, ref) }
+    const [kind, name] = positionals as [string, string]
+    if (rolloutKinds.includes(kind)) return { name, run: (api, ref) => retry(api, ref) }
+    if (experimentKinds.includes(kind)) return { name, run: (api, ref) => patchArgoObject(api, 'Experiment', ref, { status: null }, 'retried') }
+    throw new UsageError(`sluice retries a rollout or an experiment, not "${kind}" (write: sluice retry rollout NAME)`)
+  },
 })

@@ -5,7 +5,6 @@ import { operationCommand } from '../operation-command.ts'
 
 export const undoCommand = operationCommand({
   name: 'undo',
-  summary: 'Roll back to the previous revision (or --to-revision N)',
   usage: 'NAME [--to-revision N]',
   description: `Roll a Rollout back: the pod template of the previous revision (or of revision N) becomes
 its template again, which starts an update to it through the steps. Refused when there is no such

@@ -3,17 +3,23 @@ import { EXIT } from '../cli-context.ts'
 import { outputFormat, parseFlags } from '../command.ts'
 import type { Command } from '../command.ts'
 
+const flags = { output: { type: 'string', short: 'o' }, short: { type: 'boolean' } } as const
+
 export const versionCommand: Command = {
   name: 'version',
-  summary: 'Print the version of sluice',
   help: `Print the version of sluice.
 
-Usage: sluice version [-o text|json]
+Usage: sluice version [--short] [-o text|json]
+
+Flags:
+      --short           "sluice: VERSION", the shape of kubectl argo rollouts version --short
+  -o, --output FORMAT   text (default) or json
 `,
+  flags,
   async run(argv, ctx) {
-    const flags = parseFlags(argv, { output: { type: 'string', short: 'o' } })
-    if (outputFormat(flags.output, ['text', 'json']) === 'json') ctx.stdout(`${JSON.stringify({ sluice: ctx.version })}\n`)
-    else ctx.stdout(`sluice ${ctx.version}\n`)
+    const values = parseFlags(argv, flags)
+    if (outputFormat(values.output, ['text', 'json']) === 'json') ctx.stdout(`${JSON.stringify({ sluice: ctx.version })}\n`)
+    else ctx.stdout(values.short ? `sluice: ${ctx.version}\n` : `sluice ${ctx.version}\n`)
     return EXIT.ok
   },
 }
