@@ -1,8 +1,9 @@
 /**
  * The `sluice` command against real Rollouts on the local control plane, driven by the real
  * controller: every command as a separate process, `status` exit codes (Healthy, aborted, timed
- * out), `get --watch` on a real terminal (tmux) while the rollout advances, the kubectl plugin, and
- * the one-line errors (not found, no access, unreachable, bad kubeconfig).
+ * out), `get --watch` on a real terminal (tmux) while the rollout advances, the kubectl plugin, the
+ * command lines of `kubectl argo rollouts` (its spellings, and kubectl's global flags), and the
+ * one-line errors (not found, no access, unreachable, bad kubeconfig).
  */
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -12,14 +13,16 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execFileSync } from 'node:child_process'
 import { promote } from '@sluice/client'
+import { createKubeApi } from '@sluice/kube'
 import type { Rollout } from '@sluice/core'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
 import { stringify } from 'yaml'
-import { apply, eventually, getRollout, rolloutWhere, setUp, startController, tearDown, updateImage } from '@sluice/controller/e2e-harness'
+import { apply, eventually, getRollout, installCrds, rolloutWhere, setUp, startController, tearDown, updateImage } from '@sluice/controller/e2e-harness'
 import type { Env } from '@sluice/controller/e2e-harness'
 import { cliMain, fromSourceLauncher, hasTmux, kubectlDir, on, pathWithNode, quote, sluice, start, Terminal } from './sluice.ts'
 
 const virtualServiceCrd = fileURLToPath(new URL('../../../../packages/istio/test/crds/virtualservice.yaml', import.meta.url))
+const analysisCrds = fileURLToPath(new URL('../../../controller/chart/crds/analysis-experiments.argoproj.io.yaml', import.meta.url))
 
 const services = `
 apiVersion: v1
@@ -101,6 +104,22 @@ spec:
           match: [{method: {exact: GET}, path: {prefix: /api}}]
       - setWeight: 50
       - pause: {}
+`
+
+/** A second Rollout beside `web`, of other pods. */
+const otherRollout = `
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: other}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: other}}
+  template:
+    metadata: {labels: {app: other}}
+    spec: {containers: [{name: other, image: "other:1"}]}
+  strategy:
+    canary:
+      steps: [{setWeight: 50}, {pause: {}}]
 `
 
 let env: Env | undefined
@@ -203,10 +222,10 @@ describe('sluice on a basic canary', () => {
     run = await sluice(['list', ...on(e)])
     expect(lines(run.stdout)[1]).toMatch(/^web +Paused +1\/4 +25 +25 \(pods\) +4\/4 +\d+[smh]\S*$/)
 
-    // status on a paused rollout waits; --timeout ends it with exit 2
+    // status on a paused rollout waits; --timeout ends it with exit 1, as kubectl argo rollouts status
     run = await sluice(['status', 'web', '--timeout', '3s', ...on(e)])
     expect(run).toEqual({
-      code: 2,
+      code: 1,
       stdout: `Paused - CanaryPauseStep (step 1/4, weight 25% of pods, canary 1/1 ready, stable 3/3 ready)\ntimed out after 3s waiting for rollout "${ns}/web" to settle\n`,
       stderr: '',
     })
@@ -269,6 +288,88 @@ describe('sluice on a basic canary', () => {
     expect(run).toEqual({ code: 1, stdout: '', stderr: `sluice get: rollout "${ns}/nope" not found\n` })
     run = await sluice(['promote', 'nope', ...on(e)])
     expect(run).toEqual({ code: 1, stdout: '', stderr: `sluice promote: rollout "${ns}/nope" not found\n` })
+  })
+
+  it("takes kubectl argo rollouts' command lines: create, status --watch=false, list --watch/--name/--timestamps, set image '*', retry rollout, restart --in, get --no-color/--timeout-seconds", { timeout: 600_000 }, async () => {
+    const e = env as Env
+    await startController(e)
+    const ns = e.namespace
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-create-'))
+    try {
+      // create: the Rollout is first in the file, yet the Services it names are created before it
+      const file = join(dir, 'web.yaml')
+      const rolloutFirst = basicCanary.split('\n---\n').filter((d) => d.trim() !== '')
+      await writeFile(file, [rolloutFirst.at(-1), ...rolloutFirst.slice(0, -1)].join('\n---\n'))
+      let run = await sluice(['create', '-f', file, ...on(e)])
+      expect(run).toEqual({ code: 0, stdout: 'service/web-stable created\nservice/web-canary created\nrollout.argoproj.io/web created\n', stderr: '' })
+      expect(await e.api.get({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'web-canary' })).toBeDefined()
+      run = await sluice(['create', '-f', file, ...on(e)])
+      expect(run).toEqual({ code: 1, stdout: '', stderr: `sluice create: service/web-stable in namespace ${ns} already exists\n` })
+      await rolloutWhere(e, 'web', 'healthy', (r) => r.status?.phase === 'Healthy' && r.status.availableReplicas === 4)
+
+      // status --watch=false: the status once, exit 0
+      run = await sluice(['status', 'web', '--watch=false', ...on(e)])
+      expect(run.stderr).toBe('')
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(/^Healthy \(step 4\/4, [^\n]*\)\n$/)
+
+      // list rollouts --name, --timestamps: a TIMESTAMP column, the one rollout named
+      await apply(e, otherRollout)
+      run = await sluice(['list', 'rollouts', '--name', 'web', '--timestamps', ...on(e)])
+      expect(run.code).toBe(0)
+      expect(lines(run.stdout)).toEqual([
+        expect.stringMatching(/^TIMESTAMP +NAME +PHASE +STEP +SET-WEIGHT +WEIGHT +READY +AGE$/),
+        expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +web +Healthy +4\/4 /),
+        '',
+      ])
+
+      // list --watch prints a new line when set image '*=...' starts an update
+      const listing = start(['list', 'rollouts', '--watch', '--name', 'web', ...on(e)])
+      await eventually('the table of list --watch', async () => listing.stdout().includes('\nweb '))
+      run = await sluice(['set', 'image', 'web', '*=web:2', ...on(e)])
+      expect(run).toEqual({ code: 0, stdout: `rollout "${ns}/web" image set to web:2 in container "web"\n`, stderr: '' })
+      expect((await getRollout(e, 'web')).spec.template?.spec?.containers?.map((c) => c.image)).toEqual(['web:2'])
+      await rolloutWhere(e, 'web', 'paused at step 1', isPausedAt(1))
+      await eventually('a line of the update from list --watch', async () => /\nweb +Paused +1\/4 +25 /.test(listing.stdout()))
+      listing.child.kill('SIGINT')
+      const listed = await listing.done
+      expect(lines(listed.stdout).filter((l) => l.startsWith('NAME'))).toHaveLength(1)
+      expect(lines(listed.stdout).every((l) => l === '' || /^(NAME|web) /.test(l))).toBe(true)
+
+      // status -t ... on a paused rollout times out with exit 1
+      run = await sluice(['status', 'web', '-t', '2s', ...on(e)])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(/timed out after 2s waiting for rollout ".+\/web" to settle\n$/)
+
+      // get --watch --timeout-seconds ends by itself, exit 0; --no-color wins over FORCE_COLOR
+      run = await sluice(['get', 'rollout', 'web', '--watch', '--timeout-seconds', '2', '--no-color', ...on(e)], { env: { FORCE_COLOR: '1' } })
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(/^Rollout .+\/web  age /)
+      expect(run.stdout).not.toContain('\u001b[')
+      run = await sluice(['get', 'rollout', 'web', ...on(e)], { env: { FORCE_COLOR: '1' } })
+      expect(run.stdout).toContain('\u001b[')
+
+      // abort, status --watch=false exits 1 on the degraded rollout, retry rollout NAME
+      run = await sluice(['abort', 'web', ...on(e)])
+      expect(run.code).toBe(0)
+      await rolloutWhere(e, 'web', 'degraded', (r) => r.status?.phase === 'Degraded')
+      run = await sluice(['status', 'web', '--watch=false', ...on(e)])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(/^Degraded - RolloutAborted: /)
+      run = await sluice(['retry', 'rollout', 'web', ...on(e)])
+      expect(run).toEqual({ code: 0, stdout: `rollout "${ns}/web" retried\n`, stderr: '' })
+      await rolloutWhere(e, 'web', 'paused at step 1 again', isPausedAt(1))
+
+      // restart --in 10m: spec.restartAt ten minutes from now
+      const before = Date.now()
+      run = await sluice(['restart', 'web', '--in', '10m', ...on(e)])
+      expect(run.code).toBe(0)
+      const restartAt = Date.parse((await getRollout(e, 'web')).spec.restartAt ?? '')
+      expect(restartAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 600_000)
+      expect(restartAt).toBeLessThanOrEqual(Date.now() + 600_000)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('status streams one line per change while the rollout advances, and exits 0 when Healthy', { timeout: 300_000 }, async () => {
@@ -472,6 +573,104 @@ describe('sluice errors', () => {
 
     // never a stack trace, unless asked for
     for (const text of [run.stderr]) expect(text).not.toMatch(/^\s+at /m)
+  })
+
+  it("takes kubectl's global flags: --as, --as-group, --server, --token, --certificate-authority, --insecure-skip-tls-verify, --cluster, --user, before or after the command", { timeout: 300_000 }, async () => {
+    const e = env as Env
+    await apply(e, basicCanary)
+    const ns = e.namespace
+    const forbidden = (user: string) => `no access: rollouts.argoproj.io "web" is forbidden: User "${user}" cannot get resource "rollouts" in API group "argoproj.io" in the namespace "${ns}"`
+    await e.api.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'nobody', namespace: ns } })
+    const sa = `system:serviceaccount:${ns}:nobody`
+
+    // --as: the admin's kubeconfig, impersonating the service account
+    let run = await sluice(['get', 'rollout', 'web', '--as', sa, ...on(e)])
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `sluice get: ${forbidden(sa)}\n` })
+    // --as-group: a group that may do anything
+    run = await sluice(['--as', 'jane', '--as-group', 'system:masters', ...on(e), 'get', 'rollout', 'web'])
+    expect(run.stderr).toBe('')
+    expect(lines(run.stdout)[0]).toMatch(new RegExp(`^Rollout ${ns}/web `))
+    run = await sluice(['get', 'rollout', 'web', '--as', 'jane', ...on(e)])
+    expect(run.stderr).toBe(`sluice get: ${forbidden('jane')}\n`)
+
+    // --server, --token, --certificate-authority: no kubeconfig at all (none in $HOME, no KUBECONFIG)
+    const token = execFileSync(join(kubectlDir(), 'kubectl'), ['--kubeconfig', e.kubeconfigPath, '-n', ns, 'create', 'token', 'nobody', '--duration', '10m'], { encoding: 'utf8' }).trim()
+    const cluster = e.kc.getCurrentCluster()
+    const ca = join(dir as string, 'ca.crt')
+    await writeFile(ca, Buffer.from(cluster?.caData ?? '', 'base64'))
+    const home = { HOME: dir as string }
+    run = await sluice(['get', 'rollout', 'web', '--server', cluster?.server ?? '', '--token', token, '--certificate-authority', ca, '-n', ns], { env: home })
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `sluice get: ${forbidden(sa)}\n` })
+    run = await sluice(['-s', cluster?.server ?? '', '--token', token, '--insecure-skip-tls-verify', '-n', ns, 'get', 'rollout', 'web'], { env: home })
+    expect(run.stderr).toBe(`sluice get: ${forbidden(sa)}\n`)
+    // without either, the server's certificate is not trusted
+    run = await sluice(['get', 'rollout', 'web', '--server', cluster?.server ?? '', '--token', token, '-n', ns], { env: home })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/^sluice get: cannot reach the cluster at https:\/\/\S+: TLS: /)
+
+    // --cluster and --user: the context names a dead server and the token user; the flags pick the others
+    const user = e.kc.getCurrentUser()
+    const mixed = join(dir as string, 'mixed')
+    await writeFile(
+      mixed,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          { name: 'dead', cluster: { server: 'https://127.0.0.1:9', 'certificate-authority-data': cluster?.caData } },
+          { name: 'live', cluster: { server: cluster?.server, 'certificate-authority-data': cluster?.caData } },
+        ],
+        users: [
+          { name: 'nobody', user: { token } },
+          { name: 'admin', user: { 'client-certificate-data': user?.certData, 'client-key-data': user?.keyData } },
+        ],
+        contexts: [{ name: 'main', context: { cluster: 'dead', user: 'nobody', namespace: ns } }],
+        'current-context': 'main',
+      }),
+    )
+    run = await sluice(['get', 'rollout', 'web', '--kubeconfig', mixed])
+    expect(run.stderr).toBe('sluice get: cannot reach the cluster at https://127.0.0.1:9 (context "main"): connection refused\n')
+    run = await sluice(['get', 'rollout', 'web', '--kubeconfig', mixed, '--cluster', 'live'])
+    expect(run.stderr).toBe(`sluice get: ${forbidden(sa)}\n`)
+    run = await sluice(['--kubeconfig', mixed, '--cluster=live', '--user', 'admin', 'get', 'rollout', 'web'])
+    expect(run.stderr).toBe('')
+    expect(lines(run.stdout)[0]).toMatch(new RegExp(`^Rollout ${ns}/web `))
+    run = await sluice(['get', 'rollout', 'web', '--kubeconfig', mixed, '--user', 'root'])
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `sluice get: user "root" not found in the kubeconfig (${mixed}) (users: nobody, admin)\n` })
+  })
+
+  it('terminate: a clear error where AnalysisRuns are not served, spec.terminate where they are', { timeout: 300_000 }, async () => {
+    const e = env as Env
+    const crds = ['analysisruns.argoproj.io', 'experiments.argoproj.io']
+    const crdRef = (name: string) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name })
+    // Another suite may have left them installed: take them away first.
+    for (const name of crds) await e.api.delete(crdRef(name))
+    let run = await eventually('the kind to be gone', async () => {
+      const r = await sluice(['terminate', 'analysisrun', 'run-1', ...on(e)])
+      return r.stderr.includes('serves no AnalysisRun') ? r : undefined
+    })
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/^sluice terminate: the API server at https:\/\/\S+ \(context "[^"]+"\) serves no AnalysisRun in argoproj.io\/v1alpha1: is the CRD analysisruns.argoproj.io installed\?\n$/),
+    })
+
+    await installCrds(e.kc, [analysisCrds])
+    // A client of its own: the test's client discovered the group before these kinds were served.
+    const api = createKubeApi(e.kc, { userAgent: 'sluice-e2e' })
+    for (const kind of ['AnalysisRun', 'Experiment']) {
+      await api.create({ apiVersion: 'argoproj.io/v1alpha1', kind, metadata: { name: 'run-1', namespace: e.namespace }, spec: {} })
+    }
+    run = await sluice(['terminate', 'ar', 'run-1', ...on(e)])
+    expect(run).toEqual({ code: 0, stdout: `analysisrun "${e.namespace}/run-1" terminated\n`, stderr: '' })
+    run = await sluice(['terminate', 'experiment', 'run-1', ...on(e)])
+    expect(run).toEqual({ code: 0, stdout: `experiment "${e.namespace}/run-1" terminated\n`, stderr: '' })
+    for (const kind of ['AnalysisRun', 'Experiment']) {
+      const object = await api.get<{ spec?: { terminate?: boolean } } & Rollout>({ apiVersion: 'argoproj.io/v1alpha1', kind, namespace: e.namespace, name: 'run-1' })
+      expect(object?.spec?.terminate).toBe(true)
+    }
+    run = await sluice(['terminate', 'analysisrun', 'nope', ...on(e)])
+    expect(run).toEqual({ code: 1, stdout: '', stderr: 'sluice terminate: analysisruns.argoproj.io "nope" not found\n' })
   })
 
   it('resolves kubeconfig, context and namespace as kubectl does', { timeout: 180_000 }, async () => {
