@@ -609,6 +609,10 @@ describe('sluice errors', () => {
     expect(run.stderr).toMatch(/^sluice get: cannot reach the cluster at https:\/\/\S+: TLS: /)
 
     // --cluster and --user: the context names a dead server and the token user; the flags pick the others
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const deadPort = (probe.address() as { port: number }).port
+    await new Promise((resolve) => probe.close(resolve))
     const user = e.kc.getCurrentUser()
     const mixed = join(dir as string, 'mixed')
     await writeFile(
@@ -617,7 +621,7 @@ describe('sluice errors', () => {
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [
-          { name: 'dead', cluster: { server: 'https://127.0.0.1:9', 'certificate-authority-data': cluster?.caData } },
+          { name: 'dead', cluster: { server: `https://127.0.0.1:${deadPort}`, 'certificate-authority-data': cluster?.caData } },
           { name: 'live', cluster: { server: cluster?.server, 'certificate-authority-data': cluster?.caData } },
         ],
         users: [
@@ -629,7 +633,7 @@ describe('sluice errors', () => {
       }),
     )
     run = await sluice(['get', 'rollout', 'web', '--kubeconfig', mixed])
-    expect(run.stderr).toBe('sluice get: cannot reach the cluster at https://127.0.0.1:9 (context "main"): connection refused\n')
+    expect(run.stderr).toBe(`sluice get: cannot reach the cluster at https://127.0.0.1:${deadPort} (context "main"): connection refused\n`)
     run = await sluice(['get', 'rollout', 'web', '--kubeconfig', mixed, '--cluster', 'live'])
     expect(run.stderr).toBe(`sluice get: ${forbidden(sa)}\n`)
     run = await sluice(['--kubeconfig', mixed, '--cluster=live', '--user', 'admin', 'get', 'rollout', 'web'])
