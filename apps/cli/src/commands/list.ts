@@ -4,7 +4,8 @@
  * of the Rollouts and their ReplicaSets, no polling), until interrupted, as Argo's `list --watch`.
  */
 import type { KubeObject, Rollout } from '@sluice/core'
-import type { KindRef, WatchEvent } from '@sluice/kube'
+import { isResourceExpired } from '@sluice/kube'
+import type { KindRef } from '@sluice/kube'
 import { EXIT, UsageError } from '../cli-context.ts'
 import type { CliContext } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'
@@ -154,32 +155,43 @@ class ListTable {
   }
 }
 
-/** Watches the Rollouts and ReplicaSets from the versions listed, reopening closed watches, until interrupted. */
+/**
+ * Watches the Rollouts and ReplicaSets from the versions listed until interrupted: a watch the
+ * server closes is reopened from the last version seen; one whose version has expired (410 Gone)
+ * starts again from a fresh list.
+ */
 async function followList(conn: Connection, scope: { namespace?: string }, versions: { rollouts: string; replicaSets: string }, table: ListTable, wanted: (r: KubeObject) => boolean): Promise<never> {
-  const follow = async (ref: KindRef, from: string, apply: (event: WatchEvent) => void): Promise<never> => {
+  const follow = async <T extends KubeObject>(ref: KindRef, from: string, store: Map<string, T>, keep: (o: KubeObject) => boolean): Promise<never> => {
     let resourceVersion = from
     for (;;) {
-      const handle = await conn.api.watch(ref, { resourceVersion }, (event) => {
-        resourceVersion = event.type === 'BOOKMARK' ? event.resourceVersion : (event.object.metadata.resourceVersion ?? resourceVersion)
-        apply(event)
-      })
-      await handle.done
+      try {
+        const handle = await conn.api.watch<T>(ref, { resourceVersion }, (event) => {
+          if (event.type === 'BOOKMARK') {
+            resourceVersion = event.resourceVersion
+            return
+          }
+          resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion
+          if (!keep(event.object)) return
+          if (event.type === 'DELETED') store.delete(keyOf(event.object))
+          else store.set(keyOf(event.object), event.object)
+          table.printChanges()
+        })
+        await handle.done
+      } catch (error) {
+        if (!isResourceExpired(error)) throw error
+        const page = await conn.api.listPage<T>(ref)
+        store.clear()
+        for (const o of page.items) if (keep(o)) store.set(keyOf(o), o)
+        resourceVersion = page.resourceVersion
+        table.printChanges()
+      }
     }
   }
-  const update = <T extends KubeObject>(store: Map<string, T>) => (event: WatchEvent) => {
-    if (event.type === 'BOOKMARK' || !wanted(event.object)) return
-    if (event.type === 'DELETED') store.delete(keyOf(event.object))
-    else store.set(keyOf(event.object), event.object as T)
-    table.printChanges()
-  }
-  const replicaSetUpdate = (event: WatchEvent) => {
-    if (event.type === 'BOOKMARK') return
-    if (event.type === 'DELETED') table.replicaSets.delete(keyOf(event.object))
-    else table.replicaSets.set(keyOf(event.object), event.object)
-    table.printChanges()
-  }
   try {
-    return await Promise.race([follow({ ...ROLLOUTS, ...scope }, versions.rollouts, update(table.rollouts)), follow({ ...REPLICA_SETS, ...scope }, versions.replicaSets, replicaSetUpdate)])
+    return await Promise.race([
+      follow({ ...ROLLOUTS, ...scope }, versions.rollouts, table.rollouts, wanted),
+      follow({ ...REPLICA_SETS, ...scope }, versions.replicaSets, table.replicaSets, () => true),
+    ])
   } catch (error) {
     throw conn.describe(error)
   }
