@@ -108,3 +108,55 @@ describe('resolveKubeConfig: as kubectl', () => {
     await expect(resolve({ kubeconfig: '/k/a', namespace: '' }, { '/k/a': a })).rejects.toThrow('flag -n, --namespace needs a name')
   })
 })
+
+describe("resolveKubeConfig: kubectl's override flags", () => {
+  const withCa = kubeconfig({ alpha: { server: 'https://alpha:6443' } }, 'alpha', {
+    clusters: [
+      { name: 'alpha-cluster', cluster: { server: 'https://alpha:6443', 'certificate-authority-data': 'Q0E=', 'tls-server-name': 'alpha.internal' } },
+      { name: 'other', cluster: { server: 'https://other:6443' } },
+    ],
+    users: [
+      { name: 'alpha-user', user: { token: 'token-alpha' } },
+      { name: 'admin', user: { token: 'token-admin' } },
+    ],
+  })
+
+  it('--server and --token need no kubeconfig at all', async () => {
+    const r = await resolve({ server: 'https://10.0.0.1:6443', token: 't0' }, {}, { HOME: '/home/none' })
+    expect([r.context, r.server, r.namespace, r.source]).toEqual(['', 'https://10.0.0.1:6443', 'default', 'the command line'])
+    expect(r.kc.getCurrentUser()?.token).toBe('t0')
+  })
+
+  it('--server replaces the cluster URL and drops its TLS server name; --tls-server-name sets one', async () => {
+    let r = await resolve({ kubeconfig: '/k', server: 'https://lb:443' }, { '/k': withCa })
+    expect([r.server, r.kc.getCurrentCluster()?.tlsServerName, r.kc.getCurrentCluster()?.caData]).toEqual(['https://lb:443', undefined, 'Q0E='])
+    r = await resolve({ kubeconfig: '/k', server: 'https://lb:443', 'tls-server-name': 'api' }, { '/k': withCa })
+    expect(r.kc.getCurrentCluster()?.tlsServerName).toBe('api')
+  })
+
+  it('--certificate-authority replaces the CA; --insecure-skip-tls-verify drops it', async () => {
+    let r = await resolve({ kubeconfig: '/k', 'certificate-authority': 'ca.pem' }, { '/k': withCa })
+    expect([r.kc.getCurrentCluster()?.caFile, r.kc.getCurrentCluster()?.caData, r.kc.getCurrentCluster()?.skipTLSVerify]).toEqual(['/work/ca.pem', undefined, false])
+    r = await resolve({ kubeconfig: '/k', 'insecure-skip-tls-verify': true }, { '/k': withCa })
+    expect([r.kc.getCurrentCluster()?.caData, r.kc.getCurrentCluster()?.skipTLSVerify]).toEqual([undefined, true])
+  })
+
+  it('--cluster and --user replace the context’s, and must exist', async () => {
+    const r = await resolve({ kubeconfig: '/k', cluster: 'other', user: 'admin' }, { '/k': withCa })
+    expect([r.context, r.server, r.kc.getCurrentUser()?.token]).toEqual(['alpha', 'https://other:6443', 'token-admin'])
+    await expect(resolve({ kubeconfig: '/k', cluster: 'gone' }, { '/k': withCa })).rejects.toThrow(new InputError('cluster "gone" not found in the kubeconfig (/k) (clusters: alpha-cluster, other)'))
+    await expect(resolve({ kubeconfig: '/k', user: 'gone' }, { '/k': withCa })).rejects.toThrow(new InputError('user "gone" not found in the kubeconfig (/k) (users: alpha-user, admin)'))
+  })
+
+  it('--token replaces the user’s token; --as impersonates, with --as-group and --as-uid as headers', async () => {
+    const r = await resolve({ kubeconfig: '/k', token: 't1', as: 'jane', 'as-group': ['devs'], 'as-uid': '42' }, { '/k': withCa })
+    expect([r.kc.getCurrentUser()?.token, r.kc.getCurrentUser()?.impersonateUser]).toEqual(['t1', 'jane'])
+    expect(r.headers).toEqual({ 'Impersonate-Group': 'devs', 'Impersonate-Uid': '42' })
+  })
+
+  it('refuses what kubectl refuses', async () => {
+    await expect(resolve({ kubeconfig: '/k', 'as-group': ['devs'] }, { '/k': withCa })).rejects.toThrow(UsageError)
+    await expect(resolve({ kubeconfig: '/k', 'insecure-skip-tls-verify': true, 'certificate-authority': 'ca.pem' }, { '/k': withCa })).rejects.toThrow(UsageError)
+    await expect(resolve({ kubeconfig: '/k', as: 'x', 'as-group': ['a', 'b'] }, { '/k': withCa })).rejects.toThrow(/one group/)
+  })
+})
