@@ -28,9 +28,12 @@ export interface OperationSpec<Options extends ParseArgsOptionsConfig> {
   /** The words the first argument may be, for completion (`set image`). */
   words?: readonly string[]
   examples: string[]
-  /** Checks the arguments (before connecting) and returns the operation to run. */
+  /**
+   * Checks the arguments (before connecting) and returns the operation to run: on one Rollout, or on
+   * several one after the other (`abort a b`, as Argo's), stopping at the first that fails.
+   */
   prepare(values: Readonly<Record<string, string | boolean | undefined>>, positionals: string[], ctx: CliContext): {
-    name: string
+    name: string | readonly string[]
     run(api: ClusterKubeApi, ref: RolloutRef): Promise<string>
   }
 }
@@ -61,8 +64,10 @@ ${spec.examples.map((e) => `  ${e}`).join('\n')}
       const { values, positionals } = parseCommandLine(argv, options, spec.args ?? { what: 'NAME', min: 1, max: 1 })
       const operation = spec.prepare(values as Record<string, string | boolean | undefined>, positionals, ctx)
       const conn = await connect(values, ctx)
-      const message = await conn.call(() => operation.run(conn.api, { namespace: conn.namespace, name: operation.name }))
-      ctx.stdout(`${message}\n`)
+      for (const name of typeof operation.name === 'string' ? [operation.name] : operation.name) {
+        const message = await conn.call(() => operation.run(conn.api, { namespace: conn.namespace, name }))
+        ctx.stdout(`${message}\n`)
+      }
       return EXIT.ok
     },
   }

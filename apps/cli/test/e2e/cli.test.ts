@@ -290,7 +290,7 @@ describe('sluice on a basic canary', () => {
     expect(run).toEqual({ code: 1, stdout: '', stderr: `sluice promote: rollout "${ns}/nope" not found\n` })
   })
 
-  it("takes kubectl argo rollouts' command lines: create, status --watch=false, list --watch/--name/--timestamps, set image '*', retry rollout, restart --in, get --no-color/--timeout-seconds", { timeout: 600_000 }, async () => {
+  it("takes kubectl argo rollouts' command lines: create, status --watch=false, list --watch/--name/--timestamps, set image '*', retry rollout, restart --in, get --no-color/--timeout-seconds, pause NAME NAME", { timeout: 600_000 }, async () => {
     const e = env as Env
     await startController(e)
     const ns = e.namespace
@@ -367,6 +367,11 @@ describe('sluice on a basic canary', () => {
       const restartAt = Date.parse((await getRollout(e, 'web')).spec.restartAt ?? '')
       expect(restartAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 600_000)
       expect(restartAt).toBeLessThanOrEqual(Date.now() + 600_000)
+
+      // pause NAME NAME: one after the other, as Argo's
+      run = await sluice(['pause', 'web', 'other', ...on(e)])
+      expect(run).toEqual({ code: 0, stdout: `rollout "${ns}/web" paused\nrollout "${ns}/other" paused\n`, stderr: '' })
+      expect([(await getRollout(e, 'web')).spec.paused, (await getRollout(e, 'other')).spec.paused]).toEqual([true, true])
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
