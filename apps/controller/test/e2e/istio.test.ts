@@ -357,8 +357,8 @@ describe('Istio host-level split', () => {
     })
     expect(misrouted).toEqual([])
 
-    // Each weight change is reported once on the Rollout, naming the VirtualService it changed.
-    const changed = (from: number, to: number) => `Traffic weight updated from ${from} to ${to} ([istio] VirtualService ${ns}/web)`
+    // Each weight change is reported once on the Rollout, in Argo Rollouts' words (the objects go to the log).
+    const changed = (from: number, to: number) => `Traffic weight updated from ${from} to ${to}`
     const weightNotes = (evs: EventView[]) => evs.filter((ev) => ev.reason === 'TrafficWeightUpdated').map((ev) => ev.note)
     const notes = weightNotes(await eventsWhere(e, 'web', 'the last weight change', (evs) => weightNotes(evs).includes(changed(20, 0))))
     expect(notes).toEqual(expect.arrayContaining([changed(0, 20), changed(20, 50), changed(50, 100), changed(100, 0), changed(20, 0)]))

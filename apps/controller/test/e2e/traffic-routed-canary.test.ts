@@ -75,7 +75,7 @@ describe('traffic-routed canary (SMI)', () => {
     expect(r.status?.canary?.weights).toMatchObject({ canary: { weight: 0, podTemplateHash: v2 }, stable: { weight: 100, podTemplateHash: v2 } })
     // the previous stable keeps its pods for scaleDownDelaySeconds, then goes to 0
     await eventually('old stable drained after its delay', async () => (await pods(e, 'web')).others === '0/0')
-    const weightNotes = (evs: EventView[]) => evs.filter((ev) => ev.reason === 'TrafficWeightUpdated').map((ev) => ev.note.replace(/ \(.*\)$/, ''))
+    const weightNotes = (evs: EventView[]) => evs.filter((ev) => ev.reason === 'TrafficWeightUpdated').map((ev) => ev.note)
     const weights = weightNotes(await eventsWhere(e, 'web', 'the weight back to 0', (evs) => weightNotes(evs).includes('Traffic weight updated from 100 to 0')))
     expect(weights).toEqual(expect.arrayContaining(['Traffic weight updated from 0 to 20', 'Traffic weight updated from 20 to 50', 'Traffic weight updated from 50 to 100', 'Traffic weight updated from 100 to 0']))
 

@@ -377,3 +377,24 @@ describe('revision history (spec.revisionHistoryLimit)', () => {
     expect(deletions(o)).toEqual([])
   })
 })
+
+describe('Events in the words of Argo Rollouts (controller README, "Events")', () => {
+  const sets = [{ hash: NEW, replicas: 1, available: 1 }, { hash: OLD, replicas: 10, available: 10 }]
+  const messages = (s: Setup) => plan(s).events.map((e) => `${e.reason}: ${e.message}`)
+
+  it.each([
+    // steps, step index, recorded weight → Events of the pass
+    [[{ setWeight: 5 }, { pause: {} }], 1, 5, ['RolloutPaused: Rollout is paused (CanaryPauseStep)']],
+    [[{ setWeight: 5 }, { pause: { duration: '30s' } }], 1, 5, ['RolloutPaused: Rollout is paused (CanaryPauseStep)']],
+    [[{ setCanaryScale: { weight: 10 } }, { pause: {} }], 0, 0, ['RolloutStepCompleted: Rollout step 1/2 completed (setCanaryScale{weight: 10})']],
+    [[{ setCanaryScale: { replicas: 1 } }, { pause: {} }], 0, 0, ['RolloutStepCompleted: Rollout step 1/2 completed (setCanaryScale{replicas: 1})']],
+    [[{ setWeight: 5 }, { pause: {} }], 0, 0, ['TrafficWeightUpdated: Traffic weight updated from 0 to 5', 'RolloutStepCompleted: Rollout step 1/2 completed (setWeight: 5)']],
+  ] as [CanaryStep[], number, number, string[]][])('%j at step %i, weight %i → %j', (steps, index, weight, expected) => {
+    expect(messages({ steps, status: { currentStepIndex: index }, weights: [weight], sets })).toEqual(expected)
+  })
+
+  it('a scale says what Argo says, nothing more', () => {
+    const p = plan({ steps: steps33, status: { currentStepIndex: 2 }, weights: [5], sets })
+    expect(p.events.filter((e) => e.reason === 'ScalingReplicaSet').map((e) => e.message)).toEqual([`Scaled up ReplicaSet web-${NEW} (revision 3) from 1 to 4`])
+  })
+})

@@ -36,7 +36,7 @@ import { parseDuration } from './duration.ts'
 import { podTemplateHash, stepsHash } from './hash.ts'
 import type { ObservedReplicaSet, ObservedRollout, ObservedService } from './observed.ts'
 import { buildReplicaSet, findReplicaSetFor } from './replica-sets.ts'
-import { canaryScaleAt, currentStep, describeStep, managedRoutesAt, setWeightAt, setWeightBefore } from './steps.ts'
+import { argoStepString, canaryScaleAt, currentStep, managedRoutesAt, setWeightAt, setWeightBefore } from './steps.ts'
 import type { CanaryStep, CanaryStrategy, Rollout, RolloutStatus, TrafficWeights } from './types.ts'
 import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './types.ts'
 
@@ -222,7 +222,7 @@ function startUpdate(
   else delete status.currentStepIndex
   if (status.stableRS === input.currentHash && input.steps.length > 0) {
     status.currentStepIndex = input.steps.length
-    events.push({ type: 'Normal', reason: 'SkipSteps', message: 'Rollback to stable ReplicaSet: skipping the steps' })
+    events.push({ type: 'Normal', reason: 'SkipSteps', message: 'Rollback to stable ReplicaSets' })
   }
   const actions: RolloutAction[] = []
   const revision = input.newRS?.revision ?? nextRevision(observed.replicaSets)
@@ -232,7 +232,7 @@ function startUpdate(
     events.push({ type: 'Normal', reason: 'NewReplicaSetCreated', message: `Created ReplicaSet ${replicaSet.metadata.name} (revision ${revision})` })
   }
   if (templateChanged) {
-    events.push({ type: 'Normal', reason: 'RolloutUpdated', message: `Rollout updated to revision ${revision} (${input.currentHash})` })
+    events.push({ type: 'Normal', reason: 'RolloutUpdated', message: `Rollout updated to revision ${revision}` })
   } else {
     events.push({ type: 'Normal', reason: 'RolloutStepsUpdated', message: 'Rollout steps changed: the update restarts from the first step' })
   }
@@ -270,7 +270,7 @@ function settleFlags(pass: Pass): void {
   } else if (status.abortedAt) {
     // abortedAt outlives abort only when someone cleared abort: a retry.
     delete status.abortedAt
-    events.push({ type: 'Normal', reason: 'RolloutRetry', message: 'Retrying the Rollout after abort' })
+    events.push({ type: 'Normal', reason: 'RolloutRetry', message: 'Retrying Rollout after abort' })
     setCondition(status, now, { type: 'Progressing', status: 'Unknown', reason: 'RolloutRetry', message: 'Retrying Rollout after abort' }, true)
   }
   if (status.promoteFull) {
@@ -630,12 +630,12 @@ function isAtStepReplicaCounts(pass: Pass): boolean {
 }
 
 function scale(pass: Pass, rs: ObservedReplicaSet, replicas: number, why?: string): void {
-  pass.actions.push({ type: 'scaleReplicaSet', name: rs.name, from: rs.replicas, replicas, rolloutReplicas: pass.replicas })
+  pass.actions.push({ type: 'scaleReplicaSet', name: rs.name, from: rs.replicas, replicas, rolloutReplicas: pass.replicas, ...(why ? { why } : {}) })
   const direction = replicas > rs.replicas ? 'up' : 'down'
   pass.events.push({
     type: 'Normal',
     reason: 'ScalingReplicaSet',
-    message: `Scaled ${direction} ReplicaSet ${rs.name} (revision ${rs.revision}) from ${rs.replicas} to ${replicas}${why ? `: ${why}` : ''}`,
+    message: `Scaled ${direction} ReplicaSet ${rs.name} (revision ${rs.revision}) from ${rs.replicas} to ${replicas}`,
   })
 }
 
@@ -810,7 +810,7 @@ function planSteps(pass: Pass): void {
     if (!condition && !status.controllerPause) {
       status.pauseConditions = [...(status.pauseConditions ?? []), { reason: 'CanaryPauseStep', startTime: now.toISOString() }]
       status.controllerPause = true
-      events.push({ type: 'Normal', reason: 'RolloutPaused', message: `Rollout paused at step ${index + 1}/${steps.length} (${describeStep(step)})` })
+      events.push({ type: 'Normal', reason: 'RolloutPaused', message: 'Rollout is paused (CanaryPauseStep)' })
       const ms = step.pause.duration === undefined ? undefined : parseDuration(step.pause.duration)
       if (ms !== undefined) pass.requeue.push(ms)
       return
@@ -854,7 +854,7 @@ function completeStep(pass: Pass, index: number, step: CanaryStep): void {
   status.currentStepIndex = Math.min(index + 1, steps.length)
   status.pauseConditions = (status.pauseConditions ?? []).filter((c) => c.reason !== 'CanaryPauseStep')
   status.controllerPause = false
-  pass.events.push({ type: 'Normal', reason: 'RolloutStepCompleted', message: `Rollout step ${index + 1}/${steps.length} completed (${describeStep(step)})` })
+  pass.events.push({ type: 'Normal', reason: 'RolloutStepCompleted', message: `Rollout step ${index + 1}/${steps.length} completed (${argoStepString(step)})` })
 }
 
 /** Why the update is promoted now, or undefined (spec §2.4). */
