@@ -84,6 +84,8 @@ export class RolloutReconciler {
   readonly #busy = new Map<string, number>()
   /** When this controller last wrote each Rollout's status (ms). */
   readonly #lastStatusWrite = new Map<string, number>()
+  /** The generation of each Rollout's spec this controller last saw, and when it first saw it. */
+  readonly #specSeen = new Map<string, { generation: number; at: Date }>()
 
   constructor(deps: RolloutReconcilerDeps) {
     this.#deps = deps
@@ -94,6 +96,7 @@ export class RolloutReconciler {
     this.#expected.delete(key)
     this.#busy.delete(key)
     this.#lastStatusWrite.delete(key)
+    this.#specSeen.delete(key)
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -115,6 +118,7 @@ export class RolloutReconciler {
     const kube = this.#deps.kube
     const routers = routersFor(this.#deps.registry, rollout, kube)
     const observed = await this.#observe(rollout, routers)
+    observed.specSeenAt = this.#specSeenAt(key, rollout)
     let plan = planRollout(observed, this.#deps.now(), this.#deps.planOptions)
 
     const written: Expectations = new Map()
@@ -249,6 +253,16 @@ export class RolloutReconciler {
     return { canaryWeight: weights.canary.weight, verified: true }
   }
 
+  /** When this controller first saw the Rollout's current generation (a restart sees every spec anew). */
+  #specSeenAt(key: string, rollout: Rollout): Date {
+    const generation = rollout.metadata.generation ?? 0
+    const seen = this.#specSeen.get(key)
+    if (seen && seen.generation === generation) return seen.at
+    const at = this.#deps.now()
+    this.#specSeen.set(key, { generation, at })
+    return at
+  }
+
   #remember(key: string, written: Expectations): void {
     if (written.size === 0) return
     const expected = this.#expected.get(key) ?? new Map<string, string>()
@@ -325,6 +339,7 @@ function logPlan(log: Logger, rollout: Rollout, plan: RolloutPlan): void {
       actions: plan.actions.map((a) => (a.type === 'scaleReplicaSet' && a.why ? `${a.type} (${a.why})` : a.type)),
       requeueAfterMs: plan.requeueAfterMs ?? null,
       ...(status.conditions?.find((c) => c.type === 'InvalidSpec') ? { invalid: status.message } : {}),
+      ...(plan.missingReferences ? { waitingFor: plan.missingReferences } : {}),
     },
     'reconciled',
   )

@@ -38,4 +38,6 @@ export interface RolloutPlan {
   events: RolloutEvent[]
   /** Look again after this long even if nothing changes (pauses, deadlines, verification). */
   requeueAfterMs?: number
+  /** References (Services, mesh objects) missing within the grace: waited for, not yet reported (for logs). */
+  missingReferences?: string[]
 }

@@ -47,6 +47,12 @@ export interface PlanOptions {
   invalidSpecRetryMs?: number
   /** How often a pending restart is looked at again. Default 10 s. */
   restartRetryMs?: number
+  /**
+   * How long after the Rollout's creation, or the controller first seeing its current spec, a
+   * missing Service or mesh object is waited for quietly (no InvalidSpec, no Degraded) before it is
+   * reported: `kubectl apply -f` of one file may create the Rollout before its Services. Default 5 s.
+   */
+  missingReferenceGraceMs?: number
 }
 
 const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30
@@ -96,6 +102,7 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
     verifyRetryMs: planOptions.verifyRetryMs ?? 10_000,
     invalidSpecRetryMs: planOptions.invalidSpecRetryMs ?? 20_000,
     restartRetryMs: planOptions.restartRetryMs ?? 10_000,
+    missingReferenceGraceMs: planOptions.missingReferenceGraceMs ?? 5000,
   }
   const rollout = observed.rollout
   const prev = rollout.status ?? {}
@@ -108,7 +115,11 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
     ...validateServiceReferences(rollout, observed.services),
     ...(observed.routerErrors ?? []),
   ]
-  if (errors.length > 0) return invalidPlan(rollout, status, errors, now, options)
+  if (errors.length > 0) {
+    const graceLeft = missingReferenceGraceLeft(observed, errors, now, options)
+    if (graceLeft > 0) return { actions: [], status: cloneJson(prev), events: [], requeueAfterMs: graceLeft, missingReferences: errors.map(formatFieldError) }
+    return invalidPlan(rollout, status, errors, now, options)
+  }
   if (getCondition(status, 'InvalidSpec')) {
     removeCondition(status, 'InvalidSpec')
     events.push({ type: 'Normal', reason: 'SpecValid', message: 'The Rollout is valid again' })
@@ -182,6 +193,22 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
 
 // ---------------------------------------------------------------------------------------------------
 // 1-2. Invalid spec, and the start of an update
+
+/**
+ * How long a Rollout whose only problems are missing references keeps waiting for them quietly (ms;
+ * 0 when it should report them). The grace runs from the later of the creation time and
+ * `specSeenAt`; a Rollout already reported invalid gets none (its status stays as it is).
+ *   created 2 s ago, Service missing, grace 5 s            → 3000
+ *   created 1 h ago, spec seen 1 s ago, VirtualService missing → 4000
+ *   created 2 s ago, Service missing and a bad setWeight     → 0 (not only missing references)
+ */
+function missingReferenceGraceLeft(observed: ObservedRollout, errors: readonly FieldError[], now: Date, options: Required<PlanOptions>): number {
+  if (!errors.every((e) => e.kind === 'not-found')) return 0
+  if (getCondition(observed.rollout.status ?? {}, 'InvalidSpec')) return 0
+  const created = Date.parse(observed.rollout.metadata.creationTimestamp ?? '')
+  const start = Math.max(Number.isNaN(created) ? 0 : created, observed.specSeenAt?.getTime() ?? 0)
+  return Math.max(0, start + options.missingReferenceGraceMs - now.getTime())
+}
 
 function invalidPlan(rollout: Rollout, status: RolloutStatus, errors: FieldError[], now: Date, options: Required<PlanOptions>): RolloutPlan {
   const first = formatFieldError(errors[0] as FieldError)
