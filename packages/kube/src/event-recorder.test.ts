@@ -85,7 +85,7 @@ describe('EventRecorder', () => {
     recorder.record(rollout, { type: 'Warning', reason: 'InvalidSpec', note: 'n' })
     recorder.record(other, { type: 'Normal', reason: 'Step0', note: 'n' })
     await recorder.flush()
-    const reasons = async (name: string) => (await events()).filter((e) => (e.regarding as { name: string }).name === name).map((e) => e.reason)
+    const reasons = async (name: string) => (await events()).filter((e) => (e.regarding as { name: string }).name === name).map((e) => String(e.reason))
     expect((await reasons('web')).filter((r) => r !== 'InvalidSpec')).toHaveLength(25)
     expect(await reasons('web')).toContain('InvalidSpec') // another type has a bucket of its own
     expect(await reasons('api')).toEqual(['Step0']) // and so has another object
