@@ -233,7 +233,8 @@ describe('NGINX canary Ingress', () => {
       expect(stableNow?.metadata.annotations).toEqual({ [`${NGINX}/proxy-body-size`]: '8m', 'example.com/owner': 'storefront', 'example.com/edited': 'yes' })
       expect(stableNow?.spec?.rules?.map((rule) => rule.host)).toEqual(['shop.example.com', 'static.example.com', 'admin.example.com'])
 
-      // Events: a weight change in Argo Rollouts' words; other changes of the canary Ingress have their own, naming it.
+      // Events: a weight change in Argo Rollouts' words; other changes of the canary Ingress have their
+      // own, naming it; the later ones only while the Rollout's burst of 25 Normal Events lasts.
       const canaryObject = `[nginx] Ingress ${e.namespace}/${CANARY_INGRESS}`
       await eventNotesInclude(
         e,
@@ -251,6 +252,7 @@ describe('NGINX canary Ingress', () => {
           'header routes [] → [beta]',
           'header routes [beta] → []',
         ].map((change) => `${canaryObject} has been updated: ${change}`),
+        0,
       )
     } finally {
       ingresses.stop()
