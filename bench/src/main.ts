@@ -27,6 +27,8 @@ const USAGE = `pnpm bench [flags]
   --n LIST                     numbers of rollouts, comma-separated (default ${DEFAULT_NS})
   --controller-command CMD     starts the controller under test; {kubeconfig} is replaced, a leading
                                "node" is this Node (default: the Sluice controller from source)
+  --crds DIR                   the Rollout API's CRDs from every *-crd.yaml in DIR instead of Sluice's
+                               (another controller's, e.g. Argo Rollouts' manifests/crds)
   --profile                    CPU profile and heap snapshot of the controller at the largest N
                                (Node controllers), into bench/results/profiles/
   --replicas R                 pods per rollout (default 2)
@@ -53,6 +55,7 @@ function parse() {
       quick: { type: 'boolean' },
       n: { type: 'string' },
       'controller-command': { type: 'string' },
+      crds: { type: 'string' },
       profile: { type: 'boolean' },
       replicas: { type: 'string' },
       pause: { type: 'string' },
@@ -79,6 +82,7 @@ function parse() {
   return {
     ns,
     controllerCommand: values['controller-command'] ?? DEFAULT_CONTROLLER_COMMAND,
+    crdsDir: values.crds,
     profile: values.profile ?? false,
     replicas: int('replicas', values.replicas, 2, 1),
     pauseSeconds: int('pause', values.pause, 5, 1),
@@ -144,6 +148,7 @@ async function main(): Promise<number> {
         repoRoot,
         kubeconfig: cluster.kubeconfig,
         controllerCommand: options.controllerCommand,
+        crdsDir: options.crdsDir,
         workDir,
         replicas: options.replicas,
         pauseSeconds: options.pauseSeconds,

@@ -37,6 +37,8 @@ export interface RunOptions extends WorkloadOptions {
   repoRoot: string
   kubeconfig: string
   controllerCommand: string
+  /** A directory whose `*-crd.yaml` files replace Sluice's Rollout CRD (another controller's API). */
+  crdsDir?: string | undefined
   workDir: string
   /** Profile this run: CPU profile and heap snapshot into `profileDir` named `profileName.*`. */
   profile?: { dir: string; name: string }
@@ -150,7 +152,10 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
 
   try {
     // ------------------------------------------------------------------ 1. setup
-    await installCrds(client, [join(options.repoRoot, 'apps/controller/chart/crds/rollouts.argoproj.io.yaml'), join(options.repoRoot, 'packages/smi/test/crds/trafficsplit.yaml')])
+    const apiCrds = options.crdsDir
+      ? readdirSync(options.crdsDir).filter((f) => f.endsWith('-crd.yaml')).map((f) => join(options.crdsDir!, f))
+      : [join(options.repoRoot, 'apps/controller/chart/crds/rollouts.argoproj.io.yaml')]
+    await installCrds(client, [...apiCrds, join(options.repoRoot, 'packages/smi/test/crds/trafficsplit.yaml')])
     await client.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } })
     await waitFor('the default ServiceAccount', 60_000, async () => (await client.find(`/api/v1/namespaces/${NAMESPACE}/serviceaccounts/default`)) !== undefined)
 

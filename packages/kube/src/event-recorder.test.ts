@@ -53,7 +53,7 @@ describe('EventRecorder', () => {
     expect(event!.series).toEqual({ count: 3, lastObservedTime: new Date(clock.now()).toISOString().replace('Z', '000Z') })
   })
 
-  it('starts a new Event for another note, or after the window', async () => {
+  it('starts a new Event for another note; an identical repeat counts however late it comes', async () => {
     const { clock, recorder, events } = setup()
     recorder.record(rollout, { type: 'Normal', reason: 'Weight', note: 'weight 20' })
     recorder.record(rollout, { type: 'Normal', reason: 'Weight', note: 'weight 40' })
@@ -61,7 +61,41 @@ describe('EventRecorder', () => {
     await clock.advance(11 * 60_000)
     recorder.record(rollout, { type: 'Normal', reason: 'Weight', note: 'weight 20' })
     await recorder.flush()
-    expect((await events()).map((e) => e.note).sort()).toEqual(['weight 20', 'weight 20', 'weight 40'])
+    const byNote = Object.fromEntries((await events()).map((e) => [e.note, (e.series as { count: number } | undefined)?.count ?? 1]))
+    expect(byNote).toEqual({ 'weight 20': 2, 'weight 40': 1 })
+  })
+
+  it('combines the 10th and later distinct notes of one reason into one Event', async () => {
+    const { clock, recorder, events } = setup()
+    for (let i = 1; i <= 12; i++) {
+      recorder.record(rollout, { type: 'Normal', reason: 'Weight', note: `weight ${i}` })
+      await clock.advance(1000)
+    }
+    await recorder.flush()
+    const all = await events()
+    expect(all).toHaveLength(10)
+    const combined = all.filter((e) => String(e.note).startsWith('(combined from similar events): '))
+    expect(combined.map((e) => [e.note, (e.series as { count: number } | undefined)?.count])).toEqual([['(combined from similar events): weight 10', 3]])
+  })
+
+  it('writes at most 25 times per object and type in a burst, then once per 5 minutes', async () => {
+    const { clock, recorder, events } = setup()
+    const other: KubeObject = { ...rollout, metadata: { ...rollout.metadata, name: 'api', uid: 'u-2' } }
+    for (let i = 0; i < 30; i++) recorder.record(rollout, { type: 'Normal', reason: `Step${i}`, note: 'n' })
+    recorder.record(rollout, { type: 'Warning', reason: 'InvalidSpec', note: 'n' })
+    recorder.record(other, { type: 'Normal', reason: 'Step0', note: 'n' })
+    await recorder.flush()
+    const reasons = async (name: string) => (await events()).filter((e) => (e.regarding as { name: string }).name === name).map((e) => String(e.reason))
+    expect((await reasons('web')).filter((r) => r !== 'InvalidSpec')).toHaveLength(25)
+    expect(await reasons('web')).toContain('InvalidSpec') // another type has a bucket of its own
+    expect(await reasons('api')).toEqual(['Step0']) // and so has another object
+    await clock.advance(299_000)
+    recorder.record(rollout, { type: 'Normal', reason: 'Late1', note: 'n' })
+    await clock.advance(1000)
+    recorder.record(rollout, { type: 'Normal', reason: 'Late2', note: 'n' })
+    recorder.record(rollout, { type: 'Normal', reason: 'Late3', note: 'n' })
+    await recorder.flush()
+    expect((await reasons('web')).filter((r) => r.startsWith('Late'))).toEqual(['Late2'])
   })
 
   it('creates a new Event when the one it aggregates into expired', async () => {

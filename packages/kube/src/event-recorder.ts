@@ -1,16 +1,19 @@
 /**
  * Records Kubernetes Events (`events.k8s.io/v1`) about objects, e.g. "Rollout prod/web: Normal
- * StepCompleted: step 2/5 (setWeight 20) completed".
+ * RolloutStepCompleted: Rollout step 2/5 completed (setWeight: 20)".
  *
- * Repeats are aggregated: the same object, type, reason, action and note within `aggregationWindowMs` of the previous occurrence
- * update the first Event's `series` (count, lastObservedTime) instead of creating another one; a
- * burst of repeats costs at most one write in flight plus one queued. Recording never throws and
- * never blocks the caller: failures are logged and the Event is dropped (Events are best effort,
- * and the API server deletes them after an hour anyway).
+ * What is written follows client-go's correlator (`event-correlator.ts`): similar Events are
+ * combined, a repeat of an Event updates its `series` (count, lastObservedTime) with a PATCH
+ * instead of creating another Event, and each object gets at most 25 writes per type in a burst,
+ * then one per 5 minutes. A burst of repeats costs at most one write in flight plus one queued.
+ * Recording never throws and never blocks the caller: failures are logged and the Event is dropped
+ * (Events are best effort, and the API server deletes them after an hour anyway).
  */
 import { isNotFound } from '@sluice/core'
 import type { KubeApi, KubeObject } from '@sluice/core'
 import { systemClock } from './clock.ts'
+import { EventCorrelator, Lru } from './event-correlator.ts'
+import type { CorrelatorOptions } from './event-correlator.ts'
 import type { Clock } from './clock.ts'
 import { errorFields, silentLogger } from './logger.ts'
 import type { Logger } from './logger.ts'
@@ -43,10 +46,8 @@ export interface EventRecorderOptions {
   reportingController: string
   /** This replica (pod name); at most 128 characters. */
   reportingInstance: string
-  /** A repeat within this long of the previous occurrence joins its Event's series. Default 10 min. */
-  aggregationWindowMs?: number
-  /** Aggregation state kept for at most this many distinct Events (oldest dropped first). Default 4096. */
-  maxTracked?: number
+  /** Limits of the correlator (combining, spam filter, cache size); client-go's by default. */
+  correlator?: CorrelatorOptions
   clock?: Clock
   logger?: Logger
 }
@@ -71,9 +72,8 @@ export class EventRecorder {
   readonly #o: EventRecorderOptions
   readonly #clock: Clock
   readonly #logger: Logger
-  readonly #windowMs: number
-  readonly #maxTracked: number
-  readonly #tracked = new Map<string, Tracked>()
+  readonly #correlator: EventCorrelator
+  readonly #tracked: Lru<Tracked>
   readonly #writes = new Set<Promise<void>>()
   #sequence = 0
 
@@ -81,8 +81,8 @@ export class EventRecorder {
     this.#o = options
     this.#clock = options.clock ?? systemClock
     this.#logger = options.logger ?? silentLogger
-    this.#windowMs = options.aggregationWindowMs ?? 600_000
-    this.#maxTracked = options.maxTracked ?? 4096
+    this.#correlator = new EventCorrelator(options.correlator)
+    this.#tracked = new Lru(options.correlator?.maxEntries ?? 4096)
   }
 
   /** Records an Event about `subject` in the background. Never throws. */
@@ -90,21 +90,22 @@ export class EventRecorder {
     try {
       const s = toSubject(subject)
       const action = input.action ?? input.reason
-      const key = JSON.stringify([s.apiVersion, s.kind, s.namespace ?? '', s.name, s.uid ?? '', input.type, input.reason, action, input.note])
+      const object = JSON.stringify([s.apiVersion, s.kind, s.namespace ?? '', s.name, s.uid ?? ''])
       const now = this.#clock.now()
+      const correlated = this.#correlator.correlate({ object, type: input.type, reason: input.reason, note: input.note }, now)
+      if (!correlated) {
+        this.#logger.debug({ event: `${s.kind} ${s.namespace ?? ''}/${s.name}: ${input.type} ${input.reason}` }, 'event dropped: too many for this object')
+        return
+      }
+      const key = JSON.stringify([correlated.key, action])
       let entry = this.#tracked.get(key)
-      if (entry && now - entry.lastObserved < this.#windowMs) {
+      if (entry) {
         entry.count += 1
         entry.lastObserved = now
         entry.subject = s
-        // Refresh its place in the eviction order.
-        this.#tracked.delete(key)
-        this.#tracked.set(key, entry)
       } else {
-        entry = { subject: s, input: { ...input, action }, name: undefined, count: 1, firstObserved: now, lastObserved: now, busy: false, dirty: false }
-        this.#tracked.delete(key)
+        entry = { subject: s, input: { ...input, note: correlated.note, action }, name: undefined, count: 1, firstObserved: now, lastObserved: now, busy: false, dirty: false }
         this.#tracked.set(key, entry)
-        while (this.#tracked.size > this.#maxTracked) this.#tracked.delete(this.#tracked.keys().next().value!)
       }
       entry.dirty = true
       if (!entry.busy) {

@@ -6,7 +6,7 @@
  *   InformerCache         lets the KubeApi answer get/list from synced informers
  *   WorkQueue             keyed, de-duplicating, rate-limited queue and the reconcile worker loop
  *   LeaderElector         leader election on a coordination.k8s.io/v1 Lease
- *   EventRecorder         events.k8s.io/v1 Events, repeats aggregated into series
+ *   EventRecorder         events.k8s.io/v1 Events, correlated as client-go does (combined, counted, rate-limited)
  *   ensureFields          write only the fields a controller owns, and only when they differ
  *
  * Level-based: queue keys (`namespace/name`), re-read in the reconciler, decide, act.
@@ -34,6 +34,7 @@ export type { LeaderElectorOptions, Lease, LeaseSpec } from './leader-elector.ts
 
 export { EventRecorder } from './event-recorder.ts'
 export type { EventRecorderOptions, EventInput, EventSubject } from './event-recorder.ts'
+export type { CorrelatorOptions } from './event-correlator.ts'
 
 export { ensureFields } from './ensure-fields.ts'
 export type { EnsureFieldsOptions, DesiredFields } from './ensure-fields.ts'

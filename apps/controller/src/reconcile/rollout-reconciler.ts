@@ -84,6 +84,8 @@ export class RolloutReconciler {
   readonly #busy = new Map<string, number>()
   /** When this controller last wrote each Rollout's status (ms). */
   readonly #lastStatusWrite = new Map<string, number>()
+  /** The generation of each Rollout's spec this controller last saw, and when it first saw it. */
+  readonly #specSeen = new Map<string, { generation: number; at: Date }>()
 
   constructor(deps: RolloutReconcilerDeps) {
     this.#deps = deps
@@ -94,6 +96,7 @@ export class RolloutReconciler {
     this.#expected.delete(key)
     this.#busy.delete(key)
     this.#lastStatusWrite.delete(key)
+    this.#specSeen.delete(key)
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -115,6 +118,7 @@ export class RolloutReconciler {
     const kube = this.#deps.kube
     const routers = routersFor(this.#deps.registry, rollout, kube)
     const observed = await this.#observe(rollout, routers)
+    observed.specSeenAt = this.#specSeenAt(key, rollout)
     let plan = planRollout(observed, this.#deps.now(), this.#deps.planOptions)
 
     const written: Expectations = new Map()
@@ -168,7 +172,7 @@ export class RolloutReconciler {
       logPlan(log, rollout, plan)
       return { type: 'requeueAfter', ms: Math.min(flushCountsInMs, plan.requeueAfterMs ?? Number.POSITIVE_INFINITY) }
     }
-    for (const event of withRouterChanges(plan.events, routerEvents)) this.#deps.events.record(rollout, { type: event.type, reason: event.reason, note: event.message })
+    for (const event of eventsToRecord(log, plan.events, routerEvents)) this.#deps.events.record(rollout, { type: event.type, reason: event.reason, note: event.message })
     logPlan(log, rollout, plan)
     // A pass that changed something is followed by another one right away (the planner moves one
     // step per pass, and the caches already hold what was written): no waiting for our own watch
@@ -249,6 +253,16 @@ export class RolloutReconciler {
     return { canaryWeight: weights.canary.weight, verified: true }
   }
 
+  /** When this controller first saw the Rollout's current generation (a restart sees every spec anew). */
+  #specSeenAt(key: string, rollout: Rollout): Date {
+    const generation = rollout.metadata.generation ?? 0
+    const seen = this.#specSeen.get(key)
+    if (seen && seen.generation === generation) return seen.at
+    const at = this.#deps.now()
+    this.#specSeen.set(key, { generation, at })
+    return at
+  }
+
   #remember(key: string, written: Expectations): void {
     if (written.size === 0) return
     const expected = this.#expected.get(key) ?? new Map<string, string>()
@@ -279,15 +293,17 @@ export class RolloutReconciler {
 }
 
 /**
- * One Event per transition: the objects the routers changed for a weight change are named in the
- * TrafficWeightUpdated Event; router changes without a weight change (hashes moved, drift repaired,
- * routes added) get their own TrafficRoutingUpdated Event.
+ * One Event per transition, worded as Argo Rollouts words it: a weight change is the planner's
+ * TrafficWeightUpdated Event alone ("Traffic weight updated from 0 to 5"), and the objects the
+ * routers changed for it go to the log; router changes without a weight change (hashes moved,
+ * drift repaired, routes added) get a TrafficRoutingUpdated Event of their own, which Argo does
+ * not have.
  */
-function withRouterChanges(events: RolloutEvent[], routerEvents: RolloutEvent[]): RolloutEvent[] {
+function eventsToRecord(log: Logger, events: RolloutEvent[], routerEvents: RolloutEvent[]): RolloutEvent[] {
   const weight = events.find((e) => e.reason === 'TrafficWeightUpdated')
   if (!weight || routerEvents.length === 0) return [...events, ...routerEvents]
-  const objects = routerEvents.map((e) => e.message.replace(/ has been .*$/, '')).join(', ')
-  return events.map((e) => (e === weight ? { ...e, message: `${e.message} (${objects})` } : e))
+  log.info({ weight: weight.message, objects: routerEvents.map((e) => e.message) }, 'traffic routing updated')
+  return events
 }
 
 /**
@@ -320,9 +336,10 @@ function logPlan(log: Logger, rollout: Rollout, plan: RolloutPlan): void {
       step: index === undefined ? null : `${index}/${steps.length}`,
       stepName: index === undefined ? null : describeStep(steps[index]),
       weight: status.canary?.weights?.canary.weight ?? null,
-      actions: plan.actions.map((a) => a.type),
+      actions: plan.actions.map((a) => (a.type === 'scaleReplicaSet' && a.why ? `${a.type} (${a.why})` : a.type)),
       requeueAfterMs: plan.requeueAfterMs ?? null,
       ...(status.conditions?.find((c) => c.type === 'InvalidSpec') ? { invalid: status.message } : {}),
+      ...(plan.missingReferences ? { waitingFor: plan.missingReferences } : {}),
     },
     'reconciled',
   )

@@ -265,6 +265,36 @@ export async function eventsFor(env: Env, name: string): Promise<{ type: string;
     }))
 }
 
+/** Normal Event writes a Rollout gets in a burst (client-go's spam filter, which Argo Rollouts has too). */
+export const EVENT_BURST = 25
+
+/**
+ * Waits until the Events of `reason` about Rollout `rollout` include every note of `notes`, or, in
+ * a scenario long enough to spend the Rollout's burst of Normal Events, as many of them as the burst
+ * left room for; the first `always` notes are never allowed to be missing. Every note seen must be
+ * one of `notes`, and the Rollout's Normal Events never add up to more than the burst plus one
+ * token per 5 minutes. Returns the notes seen.
+ */
+export function eventNotesInclude(e: Env, rollout: string, reason: string, notes: readonly string[], always = 2): Promise<string[]> {
+  const started = Date.now()
+  return eventually(
+    `${reason} Events ${JSON.stringify(notes)}`,
+    async () => {
+      const events = await eventsFor(e, rollout)
+      const normal = events.filter((ev) => ev.type === 'Normal').reduce((sum, ev) => sum + ev.count, 0)
+      const refilled = Math.floor((Date.now() - started) / 300_000) + 1
+      if (normal > EVENT_BURST + refilled) throw new Error(`${normal} Normal Events about ${rollout}, more than the burst of ${EVENT_BURST}`)
+      const seen = events.filter((ev) => ev.reason === reason).map((ev) => ev.note)
+      const foreign = seen.filter((n) => !notes.includes(n))
+      if (foreign.length > 0) throw new Error(`unexpected ${JSON.stringify(foreign)}`)
+      const missing = notes.filter((n, i) => !seen.includes(n) && (i < always || normal < EVENT_BURST))
+      if (missing.length > 0) throw new Error(`missing ${JSON.stringify(missing)}; there are ${JSON.stringify(seen)}`)
+      return seen
+    },
+    30_000,
+  )
+}
+
 export async function setImage(env: Env, name: string, image: string): Promise<void> {
   const rollout = await getRollout(env, name)
   const containers = (rollout.spec.template?.spec?.containers ?? []).map((c, i) => (i === 0 ? { ...c, image } : c))

@@ -1,10 +1,8 @@
 /**
  * What the Ingress-based router tests (nginx.test.ts, alb.test.ts) share: the Ingress shape they
- * assert, reads of it, and a wait for Events (recorded asynchronously by the controller).
+ * assert, reads of it, and the wait for Events (from the harness).
  */
 import type { KubeObject } from '@sluice/core'
-import { eventsFor, eventually } from './harness.ts'
-import type { Env } from './harness.ts'
 
 export interface IngressPath {
   path?: string
@@ -40,16 +38,6 @@ export const prefixPath = (path: string, service: string, port: { name?: string;
   backend: { service: { name: service, port } },
 })
 
-/** Waits until the Events of `reason` about Rollout `rollout` include every note of `notes`; returns all their notes. */
-export function eventNotesInclude(e: Env, rollout: string, reason: string, notes: readonly string[]): Promise<string[]> {
-  return eventually(
-    `${reason} Events ${JSON.stringify(notes)}`,
-    async () => {
-      const seen = (await eventsFor(e, rollout)).filter((ev) => ev.reason === reason).map((ev) => ev.note)
-      const missing = notes.filter((n) => !seen.includes(n))
-      if (missing.length > 0) throw new Error(`missing ${JSON.stringify(missing)}; there are ${JSON.stringify(seen)}`)
-      return seen
-    },
-    30_000,
-  )
-}
+import type { Env } from './harness.ts'
+
+export { eventNotesInclude } from './harness.ts'

@@ -10,7 +10,7 @@ export type RolloutAction =
   /** Create the ReplicaSet of the current template (0 replicas, owned by the Rollout). */
   | { type: 'createReplicaSet'; replicaSet: KubeObject }
   /** Set spec.replicas of a ReplicaSet (and its desired-replicas annotation to `rolloutReplicas`). */
-  | { type: 'scaleReplicaSet'; name: string; from: number; replicas: number; rolloutReplicas: number }
+  | { type: 'scaleReplicaSet'; name: string; from: number; replicas: number; rolloutReplicas: number; /** Why, when it is not the step's target ("update aborted"): for logs, not for the Event. */ why?: string }
   /** Set (RFC 3339 time) or remove (null) the scale-down-deadline annotation of a ReplicaSet. */
   | { type: 'setScaleDownDeadline'; name: string; deadline: string | null }
   /** Point a Service's selector at a ReplicaSet's pods (and mark the Service as managed by the Rollout). */
@@ -38,4 +38,6 @@ export interface RolloutPlan {
   events: RolloutEvent[]
   /** Look again after this long even if nothing changes (pauses, deadlines, verification). */
   requeueAfterMs?: number
+  /** References (Services, mesh objects) missing within the grace: waited for, not yet reported (for logs). */
+  missingReferences?: string[]
 }

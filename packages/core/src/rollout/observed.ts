@@ -69,4 +69,9 @@ export interface ObservedRollout {
   weightVerification?: ObservedWeightVerification
   /** Capabilities of the traffic routers the application can drive, by name. */
   routerCapabilities: RouterCapabilityMap
+  /**
+   * When the controller first saw the Rollout's current spec (generation); with the creation time,
+   * it starts the grace during which a missing reference is waited for quietly.
+   */
+  specSeenAt?: Date
 }

@@ -377,3 +377,60 @@ describe('revision history (spec.revisionHistoryLimit)', () => {
     expect(deletions(o)).toEqual([])
   })
 })
+
+describe('Events in the words of Argo Rollouts (controller README, "Events")', () => {
+  const sets = [{ hash: NEW, replicas: 1, available: 1 }, { hash: OLD, replicas: 10, available: 10 }]
+  const messages = (s: Setup) => plan(s).events.map((e) => `${e.reason}: ${e.message}`)
+
+  it.each([
+    // steps, step index, recorded weight → Events of the pass
+    [[{ setWeight: 5 }, { pause: {} }], 1, 5, ['RolloutPaused: Rollout is paused (CanaryPauseStep)']],
+    [[{ setWeight: 5 }, { pause: { duration: '30s' } }], 1, 5, ['RolloutPaused: Rollout is paused (CanaryPauseStep)']],
+    [[{ setCanaryScale: { weight: 10 } }, { pause: {} }], 0, 0, ['RolloutStepCompleted: Rollout step 1/2 completed (setCanaryScale{weight: 10})']],
+    [[{ setCanaryScale: { replicas: 1 } }, { pause: {} }], 0, 0, ['RolloutStepCompleted: Rollout step 1/2 completed (setCanaryScale{replicas: 1})']],
+    [[{ setWeight: 5 }, { pause: {} }], 0, 0, ['TrafficWeightUpdated: Traffic weight updated from 0 to 5', 'RolloutStepCompleted: Rollout step 1/2 completed (setWeight: 5)']],
+  ] as [CanaryStep[], number, number, string[]][])('%j at step %i, weight %i → %j', (steps, index, weight, expected) => {
+    expect(messages({ steps, status: { currentStepIndex: index }, weights: [weight], sets })).toEqual(expected)
+  })
+
+  it('a scale says what Argo says, nothing more', () => {
+    const p = plan({ steps: steps33, status: { currentStepIndex: 2 }, weights: [5], sets })
+    expect(p.events.filter((e) => e.reason === 'ScalingReplicaSet').map((e) => e.message)).toEqual([`Scaled up ReplicaSet web-${NEW} (revision 3) from 1 to 4`])
+  })
+})
+
+describe('a missing reference within the grace (5 s from creation or the spec seen) is waited for quietly', () => {
+  const sets = [{ hash: OLD, replicas: 10, available: 10 }]
+  const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString()
+  function observeMissing(o: { created: number; seen?: number; status?: Partial<RolloutStatus>; steps?: CanaryStep[] }): ObservedRollout {
+    const observed = observe({ steps: o.steps ?? steps33, status: o.status ?? {}, sets })
+    observed.rollout.metadata.creationTimestamp = at(o.created)
+    if (o.seen !== undefined) observed.specSeenAt = new Date(at(o.seen))
+    return { ...observed, services: observed.services.filter((s) => s.name !== 'web-canary') }
+  }
+
+  it.each([
+    // created, spec seen (ms relative to now) → requeue after (ms), or 'reported'
+    [-2000, undefined, 3000], // 3 s of the grace left
+    [-4999, undefined, 1],
+    [-5000, undefined, 'reported'], // the grace is over
+    [-3_600_000, -1000, 4000], // an old Rollout whose spec changed a second ago
+    [-3_600_000, -6000, 'reported'],
+    [-3_600_000, undefined, 'reported'],
+  ] as [number, number | undefined, number | 'reported'][])('created %i, spec seen %s → %s', (created, seen, expected) => {
+    const p = planRollout(observeMissing({ created, ...(seen !== undefined ? { seen } : {}) }), NOW)
+    if (expected === 'reported') {
+      expect(p.status.phase).toBe('Degraded')
+      expect(p.events).toEqual([{ type: 'Warning', reason: 'InvalidSpec', message: expect.stringContaining('service "web-canary" not found') }])
+      return
+    }
+    expect(p).toEqual({ actions: [], status: observeMissing({ created }).rollout.status, events: [], requeueAfterMs: expected, missingReferences: [expect.stringContaining('web-canary')] })
+  })
+
+  it('gives no grace to other problems, nor to a Rollout already reported invalid', () => {
+    const badStep = planRollout(observeMissing({ created: -1000, steps: [{ setWeight: 120 }] }), NOW)
+    expect(badStep.status.phase).toBe('Degraded')
+    const invalid = { conditions: [{ type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: 'm', lastTransitionTime: at(-1), lastUpdateTime: at(-1) }] } as Partial<RolloutStatus>
+    expect(planRollout(observeMissing({ created: -1000, status: invalid }), NOW).status.phase).toBe('Degraded')
+  })
+})

@@ -36,7 +36,7 @@ import { parseDuration } from './duration.ts'
 import { podTemplateHash, stepsHash } from './hash.ts'
 import type { ObservedReplicaSet, ObservedRollout, ObservedService } from './observed.ts'
 import { buildReplicaSet, findReplicaSetFor } from './replica-sets.ts'
-import { canaryScaleAt, currentStep, describeStep, managedRoutesAt, setWeightAt, setWeightBefore } from './steps.ts'
+import { argoStepString, canaryScaleAt, currentStep, managedRoutesAt, setWeightAt, setWeightBefore } from './steps.ts'
 import type { CanaryStep, CanaryStrategy, Rollout, RolloutStatus, TrafficWeights } from './types.ts'
 import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './types.ts'
 
@@ -47,6 +47,12 @@ export interface PlanOptions {
   invalidSpecRetryMs?: number
   /** How often a pending restart is looked at again. Default 10 s. */
   restartRetryMs?: number
+  /**
+   * How long after the Rollout's creation, or the controller first seeing its current spec, a
+   * missing Service or mesh object is waited for quietly (no InvalidSpec, no Degraded) before it is
+   * reported: `kubectl apply -f` of one file may create the Rollout before its Services. Default 5 s.
+   */
+  missingReferenceGraceMs?: number
 }
 
 const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30
@@ -96,6 +102,7 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
     verifyRetryMs: planOptions.verifyRetryMs ?? 10_000,
     invalidSpecRetryMs: planOptions.invalidSpecRetryMs ?? 20_000,
     restartRetryMs: planOptions.restartRetryMs ?? 10_000,
+    missingReferenceGraceMs: planOptions.missingReferenceGraceMs ?? 5000,
   }
   const rollout = observed.rollout
   const prev = rollout.status ?? {}
@@ -108,7 +115,11 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
     ...validateServiceReferences(rollout, observed.services),
     ...(observed.routerErrors ?? []),
   ]
-  if (errors.length > 0) return invalidPlan(rollout, status, errors, now, options)
+  if (errors.length > 0) {
+    const graceLeft = missingReferenceGraceLeft(observed, errors, now, options)
+    if (graceLeft > 0) return { actions: [], status: cloneJson(prev), events: [], requeueAfterMs: graceLeft, missingReferences: errors.map(formatFieldError) }
+    return invalidPlan(rollout, status, errors, now, options)
+  }
   if (getCondition(status, 'InvalidSpec')) {
     removeCondition(status, 'InvalidSpec')
     events.push({ type: 'Normal', reason: 'SpecValid', message: 'The Rollout is valid again' })
@@ -183,6 +194,22 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
 // ---------------------------------------------------------------------------------------------------
 // 1-2. Invalid spec, and the start of an update
 
+/**
+ * How long a Rollout whose only problems are missing references keeps waiting for them quietly (ms;
+ * 0 when it should report them). The grace runs from the later of the creation time and
+ * `specSeenAt`; a Rollout already reported invalid gets none (its status stays as it is).
+ *   created 2 s ago, Service missing, grace 5 s            → 3000
+ *   created 1 h ago, spec seen 1 s ago, VirtualService missing → 4000
+ *   created 2 s ago, Service missing and a bad setWeight     → 0 (not only missing references)
+ */
+function missingReferenceGraceLeft(observed: ObservedRollout, errors: readonly FieldError[], now: Date, options: Required<PlanOptions>): number {
+  if (!errors.every((e) => e.kind === 'not-found')) return 0
+  if (getCondition(observed.rollout.status ?? {}, 'InvalidSpec')) return 0
+  const created = Date.parse(observed.rollout.metadata.creationTimestamp ?? '')
+  const start = Math.max(Number.isNaN(created) ? 0 : created, observed.specSeenAt?.getTime() ?? 0)
+  return Math.max(0, start + options.missingReferenceGraceMs - now.getTime())
+}
+
 function invalidPlan(rollout: Rollout, status: RolloutStatus, errors: FieldError[], now: Date, options: Required<PlanOptions>): RolloutPlan {
   const first = formatFieldError(errors[0] as FieldError)
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more: ${errors.slice(1).map(formatFieldError).join('; ')})` : ''
@@ -222,7 +249,7 @@ function startUpdate(
   else delete status.currentStepIndex
   if (status.stableRS === input.currentHash && input.steps.length > 0) {
     status.currentStepIndex = input.steps.length
-    events.push({ type: 'Normal', reason: 'SkipSteps', message: 'Rollback to stable ReplicaSet: skipping the steps' })
+    events.push({ type: 'Normal', reason: 'SkipSteps', message: 'Rollback to stable ReplicaSets' })
   }
   const actions: RolloutAction[] = []
   const revision = input.newRS?.revision ?? nextRevision(observed.replicaSets)
@@ -232,7 +259,7 @@ function startUpdate(
     events.push({ type: 'Normal', reason: 'NewReplicaSetCreated', message: `Created ReplicaSet ${replicaSet.metadata.name} (revision ${revision})` })
   }
   if (templateChanged) {
-    events.push({ type: 'Normal', reason: 'RolloutUpdated', message: `Rollout updated to revision ${revision} (${input.currentHash})` })
+    events.push({ type: 'Normal', reason: 'RolloutUpdated', message: `Rollout updated to revision ${revision}` })
   } else {
     events.push({ type: 'Normal', reason: 'RolloutStepsUpdated', message: 'Rollout steps changed: the update restarts from the first step' })
   }
@@ -270,7 +297,7 @@ function settleFlags(pass: Pass): void {
   } else if (status.abortedAt) {
     // abortedAt outlives abort only when someone cleared abort: a retry.
     delete status.abortedAt
-    events.push({ type: 'Normal', reason: 'RolloutRetry', message: 'Retrying the Rollout after abort' })
+    events.push({ type: 'Normal', reason: 'RolloutRetry', message: 'Retrying Rollout after abort' })
     setCondition(status, now, { type: 'Progressing', status: 'Unknown', reason: 'RolloutRetry', message: 'Retrying Rollout after abort' }, true)
   }
   if (status.promoteFull) {
@@ -630,12 +657,12 @@ function isAtStepReplicaCounts(pass: Pass): boolean {
 }
 
 function scale(pass: Pass, rs: ObservedReplicaSet, replicas: number, why?: string): void {
-  pass.actions.push({ type: 'scaleReplicaSet', name: rs.name, from: rs.replicas, replicas, rolloutReplicas: pass.replicas })
+  pass.actions.push({ type: 'scaleReplicaSet', name: rs.name, from: rs.replicas, replicas, rolloutReplicas: pass.replicas, ...(why ? { why } : {}) })
   const direction = replicas > rs.replicas ? 'up' : 'down'
   pass.events.push({
     type: 'Normal',
     reason: 'ScalingReplicaSet',
-    message: `Scaled ${direction} ReplicaSet ${rs.name} (revision ${rs.revision}) from ${rs.replicas} to ${replicas}${why ? `: ${why}` : ''}`,
+    message: `Scaled ${direction} ReplicaSet ${rs.name} (revision ${rs.revision}) from ${rs.replicas} to ${replicas}`,
   })
 }
 
@@ -810,7 +837,7 @@ function planSteps(pass: Pass): void {
     if (!condition && !status.controllerPause) {
       status.pauseConditions = [...(status.pauseConditions ?? []), { reason: 'CanaryPauseStep', startTime: now.toISOString() }]
       status.controllerPause = true
-      events.push({ type: 'Normal', reason: 'RolloutPaused', message: `Rollout paused at step ${index + 1}/${steps.length} (${describeStep(step)})` })
+      events.push({ type: 'Normal', reason: 'RolloutPaused', message: 'Rollout is paused (CanaryPauseStep)' })
       const ms = step.pause.duration === undefined ? undefined : parseDuration(step.pause.duration)
       if (ms !== undefined) pass.requeue.push(ms)
       return
@@ -854,7 +881,7 @@ function completeStep(pass: Pass, index: number, step: CanaryStep): void {
   status.currentStepIndex = Math.min(index + 1, steps.length)
   status.pauseConditions = (status.pauseConditions ?? []).filter((c) => c.reason !== 'CanaryPauseStep')
   status.controllerPause = false
-  pass.events.push({ type: 'Normal', reason: 'RolloutStepCompleted', message: `Rollout step ${index + 1}/${steps.length} completed (${describeStep(step)})` })
+  pass.events.push({ type: 'Normal', reason: 'RolloutStepCompleted', message: `Rollout step ${index + 1}/${steps.length} completed (${argoStepString(step)})` })
 }
 
 /** Why the update is promoted now, or undefined (spec §2.4). */

@@ -60,6 +60,24 @@ export function describeStep(step: CanaryStep | undefined): string {
   return 'unknown step'
 }
 
+/**
+ * A step as Argo Rollouts names it in its RolloutStepCompleted Event; differs from `describeStep`
+ * only for setCanaryScale and route removals.
+ *   { setCanaryScale: { weight: 25 } } → "setCanaryScale{weight: 25}"
+ *   { setHeaderRoute: { name: 'beta' } } → "setHeaderRoute: beta"
+ */
+export function argoStepString(step: CanaryStep): string {
+  const s = step.setCanaryScale
+  if (s) {
+    if (s.weight !== undefined) return `setCanaryScale{weight: ${s.weight}}`
+    if (s.matchTrafficWeight) return 'setCanaryScale{matchTrafficWeight: true}'
+    return `setCanaryScale{replicas: ${s.replicas}}`
+  }
+  if (step.setHeaderRoute) return `setHeaderRoute: ${step.setHeaderRoute.name}`
+  if (step.setMirrorRoute) return `setMirrorRoute: ${step.setMirrorRoute.name}`
+  return describeStep(step)
+}
+
 export interface ManagedRoutes {
   headerRoutes: HeaderRoute[]
   mirrorRoutes: MirrorRoute[]
