@@ -36,6 +36,9 @@ export interface Side {
   stop(): void
 }
 
+/** The User-Agent, and so the field manager, of the suite's own writes. */
+export const userAgent = 'sluice-differential'
+
 const keyOf = (o: KubeObject) => `${o.kind}/${o.metadata.name}`
 
 /** Starts watches of `kinds` in the side's namespace; resolves once each watch is open. */
@@ -99,7 +102,7 @@ export function normalise(side: Side, name: string, meshKinds: string[]): State 
     if (typeof value === 'string') {
       let out = value
       for (const [hash, rev] of revisionOf) out = out.split(hash).join(rev)
-      return out
+      return out.split(side.env.namespace).join('<namespace>')
     }
     if (Array.isArray(value)) return value.map(scrub)
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]))
@@ -109,7 +112,7 @@ export function normalise(side: Side, name: string, meshKinds: string[]): State 
   const status = (rollout?.status ?? {}) as RolloutStatusView
   state['status.phase'] = status.phase
   state['status.message'] = scrub(status.message ?? '')
-  state['status.conditions'] = (status.conditions ?? []).map((c) => `${c.type}=${c.status} ${c.reason ?? ''}`.trim()).sort()
+  for (const c of status.conditions ?? []) state[`status.conditions.${c.type}`] = `${c.status} ${c.reason ?? ''}`.trim()
   state['status.currentStepIndex'] = status.currentStepIndex
   state['status.pauseConditions'] = (status.pauseConditions ?? []).map((p) => p.reason)
   state['status.abort'] = status.abort ?? false
@@ -131,7 +134,13 @@ export function normalise(side: Side, name: string, meshKinds: string[]): State 
   }
   for (const object of all.filter((o) => meshKinds.includes(o.kind))) {
     const annotations = Object.fromEntries(Object.entries(object.metadata.annotations ?? {}).filter(([k]) => !k.startsWith('kubectl.kubernetes.io/')))
-    state[`${keyOf(object)}.spec`] = scrub(object.spec)
+    const { http, ...rest } = (object.spec ?? {}) as { http?: { name?: string }[] }
+    state[`${keyOf(object)}.spec`] = scrub(rest)
+    // A VirtualService's HTTP routes one field each, so an allowed difference names the route.
+    if (Array.isArray(http)) http.forEach((route, i) => (state[`${keyOf(object)}.spec.http[${route.name ?? i}]`] = scrub({ position: i, ...route })))
+    // The API versions the controller wrote the object in (managedFields; the watch shows one version).
+    const writtenAs = [...new Set((object.metadata.managedFields ?? []).filter((f) => f.manager !== userAgent).map((f) => String(f.apiVersion)))].sort()
+    if (writtenAs.length > 0) state[`${keyOf(object)}.writtenAs`] = writtenAs
     if (Object.keys(annotations).length > 0) state[`${keyOf(object)}.annotations`] = scrub(annotations)
   }
   return state
@@ -191,18 +200,23 @@ export function differingFields(a: State, b: State): string[] {
 
 const show = (v: unknown) => (v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v))
 
-/** Both traces, boundary by boundary, field by field, differences marked with `≠`. */
-export function sideBySide(argo: Boundary[], sluice: Boundary[]): string {
+/**
+ * Both traces, boundary by boundary: phase and step for orientation, then each field that differs
+ * (`≠`), or every field with `all`.
+ */
+export function sideBySide(argo: Boundary[], sluice: Boundary[], options: { all?: boolean } = {}): string {
   const lines: string[] = []
   for (let i = 0; i < Math.max(argo.length, sluice.length); i++) {
     const a = argo[i]
     const s = sluice[i]
-    lines.push(`── boundary ${i}: argo after "${a?.step ?? '(none)'}" | sluice after "${s?.step ?? '(none)'}"`)
+    const where = (b: Boundary | undefined) => (b ? `after "${b.step}": ${show(b.state['status.phase'])} step ${show(b.state['status.currentStepIndex'])}` : '(no such boundary)')
+    lines.push(`── boundary ${i}\n   argo   ${where(a)}\n   sluice ${where(s)}`)
     const keys = [...new Set([...Object.keys(a?.state ?? {}), ...Object.keys(s?.state ?? {})])].sort()
     for (const k of keys) {
       const av = show(a?.state[k])
       const sv = show(s?.state[k])
-      lines.push(`${av === sv ? ' ' : '≠'} ${k}\n      argo:   ${av}${av === sv ? '' : `\n      sluice: ${sv}`}`)
+      if (av !== sv) lines.push(`≠ ${k}\n      argo:   ${av}\n      sluice: ${sv}`)
+      else if (options.all) lines.push(`  ${k}: ${av}`)
     }
   }
   return lines.join('\n')
