@@ -55,7 +55,7 @@ export async function watchSide(controller: 'argo' | 'sluice', env: Env, kinds: 
   }
   for (const { apiVersion, kind } of kinds) {
     const handle = await env.api.watch<KubeObject>({ apiVersion, kind, namespace: env.namespace }, { allowWatchBookmarks: false, timeoutSeconds: 900 }, (event) => {
-      if (event.type === 'BOOKMARK' || event.type === 'ERROR') return
+      if (event.type === 'BOOKMARK') return
       const object = { ...event.object, kind }
       side.lastEventAt = Date.now()
       if (event.type === 'DELETED') objects.delete(keyOf(object))
@@ -139,7 +139,8 @@ export function normalise(side: Side, name: string, meshKinds: string[]): State 
     // A VirtualService's HTTP routes one field each, so an allowed difference names the route.
     if (Array.isArray(http)) http.forEach((route, i) => (state[`${keyOf(object)}.spec.http[${route.name ?? i}]`] = scrub({ position: i, ...route })))
     // The API versions the controller wrote the object in (managedFields; the watch shows one version).
-    const writtenAs = [...new Set((object.metadata.managedFields ?? []).filter((f) => f.manager !== userAgent).map((f) => String(f.apiVersion)))].sort()
+    const fields = (object.metadata.managedFields ?? []) as { manager?: string; apiVersion?: string }[]
+    const writtenAs = [...new Set(fields.filter((f) => f.manager !== userAgent).map((f) => String(f.apiVersion)))].sort()
     if (writtenAs.length > 0) state[`${keyOf(object)}.writtenAs`] = writtenAs
     if (Object.keys(annotations).length > 0) state[`${keyOf(object)}.annotations`] = scrub(annotations)
   }
