@@ -41,6 +41,11 @@ interface Driver {
   state(): State
   /** `kubectl argo rollouts ARGS`, then the next rest (see `settle`). */
   cli(args: string[], options?: { expectChange?: boolean }): Promise<State>
+  /**
+   * In a handover scenario, the Sluice side's first controller stops and the other one starts on
+   * the same namespace; the Argo side (the reference, Argo throughout) only records the boundary.
+   */
+  handover(): Promise<State>
 }
 
 interface Scenario {
@@ -49,6 +54,8 @@ interface Scenario {
   rollout: string
   /** Mesh kinds the scenario uses (their objects are part of the state). */
   kinds: string[]
+  /** Which controller the Sluice side starts with, and hands over to at `handover()`. */
+  handover?: 'argo-to-sluice' | 'sluice-to-argo'
   script(d: Driver): Promise<void>
 }
 
@@ -267,6 +274,30 @@ const scenarios: Scenario[] = [
       await promoteToHealthy(d)
     },
   },
+  {
+    name: 'handover, Argo to Sluice',
+    bundle: basicBundle,
+    rollout: 'web',
+    kinds: [],
+    handover: 'argo-to-sluice',
+    async script(d) {
+      await d.cli(['set', 'image', 'web', 'web=web:2'])
+      await d.handover()
+      await promoteToHealthy(d)
+    },
+  },
+  {
+    name: 'handover, Sluice to Argo',
+    bundle: basicBundle,
+    rollout: 'web',
+    kinds: [],
+    handover: 'sluice-to-argo',
+    async script(d) {
+      await d.cli(['set', 'image', 'web', 'web=web:2'])
+      await d.handover()
+      await promoteToHealthy(d)
+    },
+  },
 ]
 
 /** At most this many scenarios at once: each runs two controllers, on 2 shared cores. */
@@ -304,7 +335,7 @@ afterAll(async () => {
   await Promise.all(cleanups.map((c) => c().catch(() => undefined)))
 })
 
-async function runSide(controller: 'argo' | 'sluice', scenario: Scenario, env: Env): Promise<Side> {
+async function runSide(controller: 'argo' | 'sluice', scenario: Scenario, env: Env, handover?: () => Promise<void>): Promise<Side> {
   const kinds = [...baseKinds, ...meshKinds.filter((k) => scenario.kinds.includes(k.kind))]
   const side = await watchSide(controller, env, kinds)
   cleanups.push(async () => side.stop())
@@ -322,6 +353,14 @@ async function runSide(controller: 'argo' | 'sluice', scenario: Scenario, env: E
       side.trace.push({ step: args.join(' '), state: current })
       return current
     },
+    async handover() {
+      if (handover) {
+        await handover()
+        current = await settle(side, scenario.rollout, scenario.kinds, current, { expectChange: false })
+      }
+      side.trace.push({ step: 'handover', state: current })
+      return current
+    },
   }
   await scenario.script(driver)
   return side
@@ -336,10 +375,24 @@ describe.concurrent('differential: Argo Rollouts v1.10.2 and Sluice, same bundle
         const logFile = `/tmp/sluice-differential-argo-${argoEnv.namespace}.log`
         const argo: ArgoControllerProcess = await startArgoController({ kubeconfigPath, namespace: argoEnv.namespace, logFile })
         cleanups.push(() => argo.stop('SIGKILL'))
-        const sluice = await startController(sluiceEnv)
-        cleanups.push(() => sluice.stop('SIGKILL'))
-        const [argoSide, sluiceSide] = await Promise.all([runSide('argo', scenario, argoEnv), runSide('sluice', scenario, sluiceEnv)])
-        await Promise.all([argo.stop(), sluice.stop()])
+        // The Sluice side: Sluice, or in a handover scenario the controller it starts with.
+        const startOnSluiceSide = async (which: 'argo' | 'sluice') => {
+          if (which === 'sluice') return startController(sluiceEnv)
+          return startArgoController({ kubeconfigPath, namespace: sluiceEnv.namespace, logFile: logFile.replace('-argo-diff-argo-', '-argo-diff-sluice-') })
+        }
+        const [first, then]: ['argo' | 'sluice', 'argo' | 'sluice'] =
+          scenario.handover === 'argo-to-sluice' ? ['argo', 'sluice'] : scenario.handover === 'sluice-to-argo' ? ['sluice', 'argo'] : ['sluice', 'sluice']
+        let running = await startOnSluiceSide(first)
+        cleanups.push(() => running.stop('SIGKILL'))
+        const handover = scenario.handover
+          ? async () => {
+              await running.stop()
+              running = await startOnSluiceSide(then)
+              cleanups.push(() => running.stop('SIGKILL'))
+            }
+          : undefined
+        const [argoSide, sluiceSide] = await Promise.all([runSide('argo', scenario, argoEnv), runSide('sluice', scenario, sluiceEnv, handover)])
+        await Promise.all([argo.stop(), running.stop()])
         const fields = allowedFields(allowed, scenario.name)
         const a = comparable(argoSide.trace, fields)
         const s = comparable(sluiceSide.trace, fields)
