@@ -204,9 +204,9 @@ const scenarios: Scenario[] = [
       await d.cli(['set', 'image', 'web', 'web=web:2'])
       await d.cli(['promote', 'web'])
       await d.cli(['pause', 'web'], { expectChange: false })
-      // Not promoted further: after `pause` at a pause step, Argo's `promote` only clears
-      // spec.paused and the Rollout stays at its step, while Sluice goes on to the end; a Sluice bug
-      // reported, not fixed here (docs/argo-rollouts-differences.md).
+      // Not promoted further: after `pause` at a pause step, one `promote` leaves Argo's Rollout at
+      // its step while Sluice's goes on to the end; a Sluice difference reported, not fixed here
+      // (docs/argo-rollouts-differences.md).
     },
   },
   {
