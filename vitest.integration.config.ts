@@ -8,7 +8,7 @@ import { fromSource } from './vitest.shared.ts'
 export default defineConfig({
   ...fromSource,
   test: {
-    include: ['**/*.int.test.ts', 'apps/*/test/e2e/**/*.test.ts'],
+    include: ['**/*.int.test.ts', 'apps/*/test/e2e/**/*.test.ts', 'apps/*/test/differential/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', '.cluster/**'],
     globalSetup: ['./tools/local-cluster/src/vitest-global-setup.ts'],
     // A real API server on 2 cores: controllers, garbage collection and
