@@ -25,8 +25,11 @@ function encode(hash: number): string {
  * then the collision count (when set) as 4 little-endian bytes and 4 zero bytes.
  *
  * Argo Rollouts hashes Go's JSON encoding of the template, whose field order and defaults cannot be
- * reproduced byte for byte here, so the same template gets a different hash under Sluice. ReplicaSets
- * created by Argo Rollouts are still recognised: the planner falls back to comparing templates.
+ * reproduced byte for byte here, so the same template gets a different hash under Sluice. The
+ * planner's fallback, `runsTemplate`, does NOT recognise a ReplicaSet created by Argo Rollouts today:
+ * `isJsonSubset` compares arrays whole, and the stored `spec.containers` carry the API server's
+ * defaults (imagePullPolicy, terminationMessagePath, terminationMessagePolicy), so the containers
+ * never match (issue 13, item 1; not fixed yet).
  */
 export function podTemplateHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {
   const text = new TextEncoder().encode(canonicalJson(template ?? {}))
