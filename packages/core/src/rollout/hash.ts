@@ -1,4 +1,5 @@
 import { canonicalJson } from '../kube/json.ts'
+import { goJsonOfSteps } from './go-json.ts'
 import type { CanaryStep, PodTemplateSpec } from './types.ts'
 
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789'
@@ -42,7 +43,12 @@ export function podTemplateHash(template: PodTemplateSpec | undefined, collision
   return encode(fnv1a32(bytes))
 }
 
-/** `status.currentStepHash`: the same scheme over the steps, so a change of steps restarts the update. */
+/**
+ * `status.currentStepHash`, computed exactly as Argo Rollouts computes it (FNV-1a over Go's JSON of
+ * the steps, see `goJsonOfSteps`), so a change of steps restarts the update under either controller
+ * and neither restarts a Rollout the other was running. `undefined` (no `steps`) and `[]` differ, as
+ * they do in Go (`null` and `[]`).
+ */
 export function stepsHash(steps: readonly CanaryStep[] | undefined): string {
-  return encode(fnv1a32(new TextEncoder().encode(canonicalJson(steps ?? []))))
+  return encode(fnv1a32(new TextEncoder().encode(goJsonOfSteps(steps))))
 }

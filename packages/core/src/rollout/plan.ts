@@ -134,7 +134,7 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
   const computedHash = podTemplateHash(rollout.spec.template, status.collisionCount)
   const newRS = findReplicaSetFor(observed.replicaSets, computedHash, rollout.spec.template)
   const currentHash = newRS?.podTemplateHash ?? computedHash
-  const currentStepsHash = stepsHash(steps)
+  const currentStepsHash = stepsHash(canary.steps)
 
   if (prev.currentPodHash !== currentHash || prev.currentStepHash !== currentStepsHash) {
     return startUpdate(observed, status, events, now, { currentHash, currentStepsHash, newRS, steps, replicas })
