@@ -33,7 +33,7 @@ import { validateServiceReferences } from '../validation/validate-references.ts'
 import type { RolloutAction, RolloutEvent, RolloutPlan } from './actions.ts'
 import { getCondition, removeCondition, setCondition } from './conditions.ts'
 import { parseDuration } from './duration.ts'
-import { podTemplateHash, stepsHash } from './hash.ts'
+import { legacyStepsHash, podTemplateHash, stepsHash } from './hash.ts'
 import type { ObservedReplicaSet, ObservedRollout, ObservedService } from './observed.ts'
 import { buildReplicaSet, findReplicaSetFor } from './replica-sets.ts'
 import { argoStepString, canaryScaleAt, currentStep, managedRoutesAt, setWeightAt, setWeightBefore } from './steps.ts'
@@ -132,11 +132,13 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
   const { maxSurge, maxUnavailable } = resolveSurgeAndUnavailable(replicas, canary.maxSurge, canary.maxUnavailable)
 
   const computedHash = podTemplateHash(rollout.spec.template, status.collisionCount)
-  const newRS = findReplicaSetFor(observed.replicaSets, computedHash, rollout.spec.template)
+  const newRS =
+    recordedReplicaSet(observed) ?? findReplicaSetFor(observed.replicaSets, computedHash, rollout.spec.template, [canary.canaryMetadata, canary.stableMetadata])
   const currentHash = newRS?.podTemplateHash ?? computedHash
   const currentStepsHash = stepsHash(canary.steps)
+  if (prev.currentStepHash !== currentStepsHash && prev.currentStepHash === legacyStepsHash(canary.steps)) status.currentStepHash = currentStepsHash
 
-  if (prev.currentPodHash !== currentHash || prev.currentStepHash !== currentStepsHash) {
+  if (prev.currentPodHash !== currentHash || status.currentStepHash !== currentStepsHash) {
     return startUpdate(observed, status, events, now, { currentHash, currentStepsHash, newRS, steps, replicas })
   }
   if (!newRS) {
@@ -221,6 +223,20 @@ function invalidPlan(rollout: Rollout, status: RolloutStatus, errors: FieldError
   const events: RolloutEvent[] =
     previous?.message === message ? [] : errors.map((e) => ({ type: 'Warning' as const, reason: 'InvalidSpec', message: formatFieldError(e) }))
   return { actions: [], status, events, requeueAfterMs: options.invalidSpecRetryMs }
+}
+
+/**
+ * The ReplicaSet the Rollout's own status names as current, when that status is current: written for
+ * this very spec (`status.observedGeneration` = `metadata.generation`, as both Sluice and Argo
+ * Rollouts record it) and naming a ReplicaSet the Rollout owns. This is how a Rollout left by Argo
+ * Rollouts (whose hash of the same template differs from Sluice's) keeps its ReplicaSets, its step
+ * and its pause, instead of being deployed again.
+ */
+function recordedReplicaSet(observed: ObservedRollout): ObservedReplicaSet | undefined {
+  const { rollout } = observed
+  const recorded = rollout.status?.currentPodHash
+  if (!recorded || rollout.status?.observedGeneration !== String(rollout.metadata.generation ?? 0)) return undefined
+  return observed.replicaSets.find((rs) => rs.podTemplateHash === recorded)
 }
 
 function nextRevision(replicaSets: readonly ObservedReplicaSet[]): number {
