@@ -41,7 +41,7 @@ describe('manifests and chart', () => {
   const api = () => createKubeApi(loadKubeConfig(kubeconfigPath()), { userAgent: 'sluice-e2e' })
 
   it('deploy/install.yaml is what the chart renders (run tools/helm/render.sh after changing the chart)', async () => {
-    const { stdout } = await run(helm, ['template', 'sluice-controller', chart, '--namespace', 'sluice-system', '--include-crds', '--kube-version', '1.36.3'])
+    const { stdout } = await run(helm, ['template', 'sluice-controller', chart, '--namespace', 'sluice-system'])
     const committed = parse(await readFile(installYaml, 'utf8')).filter((o) => o.kind !== 'Namespace')
     expect(stringify(committed)).toBe(stringify(parse(stdout)))
   })
@@ -71,7 +71,7 @@ describe('manifests and chart', () => {
       const env = { ...process.env, KUBECONFIG: kubeconfigPath() }
       await run(
         helm,
-        ['install', 'e2e', chart, '--namespace', ns.name, '--skip-crds', '--wait', '--timeout', '120s', '--set', 'watchNamespace=apps', '--set', 'replicas=1', '--set', 'logLevel=debug'],
+        ['install', 'e2e', chart, '--namespace', ns.name, '--set', 'crds.install=false', '--wait', '--timeout', '120s', '--set', 'watchNamespace=apps', '--set', 'replicas=1', '--set', 'logLevel=debug'],
         { env },
       )
       const d = await api().get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns.name, name: 'e2e-sluice-controller' })

@@ -17,7 +17,7 @@ import { parseAllDocuments } from 'yaml'
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 const controllerMain = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
-export const rolloutCrd = fileURLToPath(new URL('../../chart/crds/rollouts.argoproj.io.yaml', import.meta.url))
+export const rolloutCrd = fileURLToPath(new URL('../../chart/files/crds/rollouts.argoproj.io.yaml', import.meta.url))
 
 export interface ControllerProcess {
   readonly child: ChildProcess
