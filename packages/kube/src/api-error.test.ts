@@ -88,4 +88,9 @@ describe('unavailability', () => {
     expect([error.status, error.retryAfterSeconds, retryAfterMs(error)]).toEqual([429, 2, 2000])
     expect(toKubeApiError(503, 'down').retryAfterSeconds).toBeUndefined()
   })
+
+  it("takes only a 429's Retry-After (a starting API server's 503 says 5 s, and is ready long before)", () => {
+    const starting = toKubeApiError(503, '{"kind":"Status","code":503,"reason":"ServiceUnavailable","message":"the request has been made before all known HTTP paths have been installed, please try again"}', 'GET /apis/argoproj.io/v1alpha1/rollouts', '5')
+    expect([starting.retryAfterSeconds, retryAfterMs(starting), isServerUnavailable(starting)]).toEqual([5, undefined, true])
+  })
 })

@@ -81,9 +81,15 @@ export function isServerUnavailable(error: unknown): boolean {
   return error instanceof KubeApiError && (error.status === 429 || (error.status >= 500 && error.status !== 501))
 }
 
-/** The Retry-After an API answer asked for, in ms (undefined when it gave none). */
+/**
+ * The Retry-After of a 429 Too Many Requests, in ms (undefined for any other answer, or none): the
+ * server's rate limiting (priority and fairness) means it. A 503's Retry-After is not taken: a
+ * starting API server answers "the request has been made before all known HTTP paths have been
+ * installed" with a flat 5 s, and is ready well before that, so obeying it only delays the recovery
+ * (the capped backoff for unavailability applies instead).
+ */
 export function retryAfterMs(error: unknown): number | undefined {
-  return error instanceof KubeApiError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined
+  return error instanceof KubeApiError && error.status === 429 && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : undefined
 }
 
 /** The `Status` object a watch sends as an `ERROR` event, as an error. */

@@ -85,6 +85,7 @@ describe('createDefaultRateLimiter while the API server is unavailable', () => {
     ['connection refused', refused, 60, 1500], // an hour of them: still 1.5–2 s
     ['503', () => new KubeApiError(503, 'ServiceUnavailable', 'HTTP 503'), 30, 1500],
     ['500', () => new KubeApiError(500, 'InternalError', 'etcdserver: request timed out'), 30, 1500],
+    ['503 with Retry-After 5 (a starting API server)', () => new KubeApiError(503, 'ServiceUnavailable', 'the request has been made before all known HTTP paths have been installed, please try again', { retryAfterSeconds: 5 }), 1, 5],
     ['429 with Retry-After 4', () => new KubeApiError(429, 'TooManyRequests', 'slow down', { retryAfterSeconds: 4 }), 1, 4000],
     ['429 with Retry-After 600', () => new KubeApiError(429, 'TooManyRequests', 'slow down', { retryAfterSeconds: 600 }), 1, 30_000], // capped
     ['409 (not unavailability)', () => new KubeApiError(409, 'Conflict', 'the object has been modified'), 14, 40_960], // as before the cap

@@ -98,8 +98,8 @@ export interface DefaultRateLimiterOptions {
  * While the API server is unavailable, every key fails for the same reason and a long per-key delay
  * only postpones the recovery (after an 83 s outage, keys waited up to 41 s more). Such failures
  * therefore back off as usual but never beyond `unavailableMaxMs`, with 25 % jitter so that keys
- * that failed together do not all retry together; a 429 or 503 with Retry-After waits at least that
- * long. They take no token from the overall bucket: it guards a server that answers, and while none
+ * that failed together do not all retry together; a 429 with Retry-After waits at least that long
+ * (`retryAfterMs`: a 503's is not taken). They take no token from the overall bucket: it guards a server that answers, and while none
  * does, the bucket would only build a debt that delays every key long after the server is back.
  *   (unavailable) failure 1 → 5 ms, 5 → 80 ms, 10 → 1.5–2 s, 20 → 1.5–2 s
  *   (other) failure 14 → 41 s, as before

@@ -365,11 +365,25 @@ describe('Informer while the API server is down', () => {
   it('backs off from the short end when the server answers with an error after an outage', async () => {
     const { clock, informer, lists, listCalls } = setup()
     for (let i = 0; i < 30; i++) lists.push(refused())
-    lists.push(new KubeApiError(503, 'ServiceUnavailable', 'the server is starting'), { items: [], resourceVersion: '3' })
+    lists.push(new KubeApiError(404, 'NotFound', 'the server could not find the requested resource'), { items: [], resourceVersion: '3' })
     informer.start()
     while (listCalls.length < 31) await clock.advance(25)
     // the first answered failure: 800 ms · 0.875, not the 30 s a count of 31 failures would give
     await clock.advance(700)
+    expect(informer.hasSynced()).toBe(true)
+    await informer.stop()
+  })
+
+  it("retries a starting API server's 503 as soon as a refused connection, without its Retry-After of 5 s", async () => {
+    const { clock, informer, lists, listCalls } = setup()
+    const starting = new KubeApiError(503, 'ServiceUnavailable', 'the request has been made before all known HTTP paths have been installed, please try again', { retryAfterSeconds: 5 })
+    for (let i = 0; i < 30; i++) lists.push(refused())
+    lists.push(starting, starting, { items: [], resourceVersion: '3' })
+    informer.start()
+    while (listCalls.length < 31) await clock.advance(25)
+    await clock.advance(900)
+    expect(listCalls).toHaveLength(32)
+    await clock.advance(900)
     expect(informer.hasSynced()).toBe(true)
     await informer.stop()
   })

@@ -9,6 +9,7 @@
  * closed and reopened by a watchdog. Other failures are retried with jittered exponential backoff,
  * short and capped at 1 s while the server does not answer at all (`informerRetryDelay`).
  */
+import { KubeApiError } from '@sluice/core'
 import type { KubeObject } from '@sluice/core'
 import { isConnectionFailure, isResourceExpired, retryAfterMs } from './api-error.ts'
 import { exponentialDelay, jitter } from './backoff.ts'
@@ -47,7 +48,7 @@ export interface InformerOptions<T extends KubeObject> {
   silenceTimeoutMs?: number
   /** Backoff between failed lists/watches the server answered. Default 800 ms doubling to 30 s (client-go's reflector). */
   backoff?: ExponentialBackoffOptions
-  /** Backoff while the server does not answer at all (connection refused or reset). Default 250 ms doubling to 1 s. */
+  /** Backoff while the server is away (connection refused or reset, 503). Default 250 ms doubling to 1 s. */
   unavailableBackoff?: ExponentialBackoffOptions
   clock?: Clock
   logger?: Logger
@@ -92,20 +93,30 @@ const DEFAULT_INFORMER_BACKOFF: ExponentialBackoffOptions = { baseMs: 800, maxMs
 /** While the server does not answer at all: 250 ms doubling to 1 s. */
 const DEFAULT_UNAVAILABLE_BACKOFF: ExponentialBackoffOptions = { baseMs: 250, maxMs: 1000 }
 
+/**
+ * True when the server is away rather than failing: no answer at all, or a 503, which an API
+ * server sends while it starts ("the request has been made before all known HTTP paths have been
+ * installed") or shuts down, and a load balancer while it has no server behind it. Rate limiting
+ * is a 429, and backs off as usual.
+ */
+function isServerAway(error: unknown): boolean {
+  return isConnectionFailure(error) || (error instanceof KubeApiError && error.status === 503)
+}
+
 export interface InformerRetryPolicy {
   /** For failures the server answered. */
   backoff: ExponentialBackoffOptions
-  /** For requests it did not answer (`isConnectionFailure`). */
+  /** For requests it did not answer (`isConnectionFailure`) or answered with a 503. */
   unavailableBackoff: ExponentialBackoffOptions
   random: () => number
 }
 
 /**
  * How long an informer waits before it lists or watches again, with 25 % jitter. While the server
- * does not answer (connection refused or reset: it is down or restarting), it asks again every
+ * is away (connection refused or reset, or a 503: it is down or restarting), it asks again every
  * 0.75–1 s, which costs a server that is down nothing and reopens the watches within a second of it
  * answering; a failure it answered backs off as client-go's reflector does, and never retries
- * before the answer's Retry-After.
+ * before a 429's Retry-After.
  *   unanswered 1            → 188–250 ms
  *   unanswered 60           → 750–1000 ms  (a minute's outage)
  *   failures 3              → 2.4–3.2 s
@@ -284,7 +295,7 @@ export class Informer<T extends KubeObject> implements CacheableInformer {
           continue
         }
         this.stats.errors += 1
-        if (isConnectionFailure(error)) unanswered += 1
+        if (isServerAway(error)) unanswered += 1
         else {
           failures += 1
           unanswered = 0

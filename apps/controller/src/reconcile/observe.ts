@@ -39,3 +39,23 @@ export function observePod(object: KubeObject): ObservedPod {
   if (object.metadata.deletionTimestamp) pod.terminating = true
   return pod
 }
+
+/** The label that ties an EndpointSlice to its Service. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name'
+
+interface EndpointSliceJson extends KubeObject {
+  endpoints?: { conditions?: { ready?: boolean } }[] | null
+}
+
+/**
+ * Endpoints ready for traffic across a Service's EndpointSlices. `conditions.ready` unset counts as
+ * ready, as the EndpointSlice API says it must be read.
+ *   one slice, 2 endpoints ready and 1 not → 2;   no slice, or slices with no endpoints → 0
+ */
+export function readyEndpoints(slices: readonly KubeObject[]): number {
+  let ready = 0
+  for (const slice of slices as readonly EndpointSliceJson[]) {
+    for (const endpoint of slice.endpoints ?? []) if (endpoint.conditions?.ready !== false) ready += 1
+  }
+  return ready
+}

@@ -32,7 +32,7 @@ import type { ControllerMetrics } from '../metrics.ts'
 import { capabilitiesOf, routersFor } from '../traffic-routers.ts'
 import type { RouterRegistry } from '../traffic-routers.ts'
 import { executeAction } from './execute.ts'
-import { observePod, observeReplicaSet, observeService } from './observe.ts'
+import { observePod, observeReplicaSet, observeService, readyEndpoints, SERVICE_NAME_LABEL } from './observe.ts'
 import { logReconcile } from './reconcile-log.ts'
 
 export interface RolloutReconcilerDeps {
@@ -40,6 +40,12 @@ export interface RolloutReconcilerDeps {
   kube: ClusterKubeApi
   rollouts: Informer<Rollout>
   replicaSets: Informer<KubeObject>
+  /**
+   * EndpointSlices of Services, when the controller may watch them: the canary Service's ready
+   * endpoints are then observed (none → no traffic to it). Without it only a missing canary
+   * Service is noticed, and the canary ReplicaSet's available pods stand in for its endpoints.
+   */
+  endpointSlices?: Informer<KubeObject>
   registry: RouterRegistry
   events: EventRecorder
   metrics: ControllerMetrics
@@ -199,7 +205,15 @@ export class RolloutReconciler {
     for (const serviceName of new Set([canary?.canaryService, canary?.stableService])) {
       if (!serviceName) continue
       const service = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name: serviceName })
-      if (service) services.push(observeService(service))
+      if (!service) continue
+      const observed = observeService(service)
+      const slices = this.#deps.endpointSlices?.store
+      // Only for the canary Service (the stable one carries the traffic that has nowhere else to go),
+      // and only with a selector: the EndpointSlice controller keeps its slices, and ours is one.
+      if (slices && serviceName === canary?.canaryService && Object.keys(observed.selector).length > 0) {
+        observed.readyEndpoints = readyEndpoints(slices.byLabel(SERVICE_NAME_LABEL, serviceName).filter((slice) => slice.metadata.namespace === namespace))
+      }
+      services.push(observed)
     }
 
     const routerErrors: FieldError[] = []

@@ -501,11 +501,11 @@ function planTraffic(pass: Pass): void {
     pass.canaryFault = fault
     const heldRoutes = routes.headerRoutes.length + routes.mirrorRoutes.length
     if (canaryWeight > 0 || heldRoutes > 0) {
-      const held = canaryWeight > 0 ? `canary weight ${canaryWeight}` : 'the managed routes'
+      const held = canaryWeight > 0 ? `canary weight ${canaryWeight} comes` : 'the managed routes come'
       pass.events.push({
         type: 'Warning',
         reason: 'CanaryServiceUnavailable',
-        message: `Canary Service ${fault.service} ${fault.problem}: all traffic goes to the stable; ${held} comes back when the Service can take traffic again`,
+        message: `Canary Service ${fault.service} ${fault.problem}: all traffic goes to the stable; ${held} back when the Service can take traffic again`,
       })
     }
     canaryWeight = 0
