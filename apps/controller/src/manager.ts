@@ -16,7 +16,7 @@ import type { ControllerConfig } from './config.ts'
 import { startHttpServer } from './http-server.ts'
 import { createMetrics } from './metrics.ts'
 import type { ControllerMetrics } from './metrics.ts'
-import { readyEndpoints, SERVICE_NAME_LABEL } from './reconcile/observe.ts'
+import { endpointReadiness, readyEndpoints, SERVICE_NAME_LABEL } from './reconcile/observe.ts'
 import { RolloutReconciler } from './reconcile/rollout-reconciler.ts'
 import { referenceKey, referenceKeys } from './referenced-objects.ts'
 import { createElbv2Client, createRouterRegistry } from './traffic-routers.ts'
@@ -81,7 +81,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
   const services = new Informer<KubeObject>(direct, { apiVersion: 'v1', kind: 'Service', ...common })
   const informers: Informer<KubeObject>[] = [rollouts as unknown as Informer<KubeObject>, replicaSets, services]
   const endpointSlices = (await mayList(direct, ENDPOINT_SLICE, config.namespace))
-    ? new Informer<KubeObject>(direct, { ...ENDPOINT_SLICE, ...common, labelSelector: SERVICE_NAME_LABEL })
+    ? new Informer<KubeObject>(direct, { ...ENDPOINT_SLICE, ...common, transform: endpointReadiness, labelSelector: SERVICE_NAME_LABEL })
     : undefined
   if (endpointSlices) informers.push(endpointSlices)
   else logger.warn({ ...ENDPOINT_SLICE }, 'may not list EndpointSlices: a canary Service without ready endpoints is not noticed (grant list and watch on endpointslices)')

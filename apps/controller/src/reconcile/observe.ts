@@ -59,3 +59,14 @@ export function readyEndpoints(slices: readonly KubeObject[]): number {
   }
   return ready
 }
+
+/**
+ * What the controller keeps of an EndpointSlice: its identity and labels and each endpoint's
+ * readiness, nothing else (addresses, ports, topology), so that watching every Service's slices costs
+ * little memory. `readyEndpoints` of the result is that of the slice.
+ */
+export function endpointReadiness(slice: KubeObject): KubeObject {
+  const { name, namespace, labels, resourceVersion, uid } = slice.metadata
+  const endpoints = ((slice as EndpointSliceJson).endpoints ?? []).map((e) => ({ conditions: e.conditions?.ready === undefined ? {} : { ready: e.conditions.ready } }))
+  return { apiVersion: slice.apiVersion, kind: slice.kind, metadata: { name, namespace, labels, resourceVersion, uid }, endpoints }
+}

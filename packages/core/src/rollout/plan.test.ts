@@ -506,6 +506,12 @@ describe('a canary Service that cannot take traffic: its weight goes to the stab
     const p = planRollout(observeWith({ steps: header, status: { currentStepIndex: 1 }, weights: [50], sets }, 'missing'), NOW)
     expect(traffic(p.actions)).toMatchObject({ canary: { weight: 0 }, headerRoutes: [] })
     expect(p.status.currentStepIndex).toBe(1)
+    // A header route at weight 0: the Warning is about the route.
+    const routeOnly: CanaryStep[] = [{ setWeight: 0 }, ...header.slice(1)]
+    const q = planRollout(observeWith({ steps: routeOnly, status: { currentStepIndex: 1 }, weights: [0], sets }, 'missing'), NOW)
+    expect(q.events.find((e) => e.type === 'Warning')?.message).toBe(
+      'Canary Service web-canary not found: all traffic goes to the stable; the managed routes come back when the Service can take traffic again',
+    )
   })
 
   it('says nothing when no traffic would go to the canary anyway (fully promoted)', () => {
