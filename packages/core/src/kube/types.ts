@@ -93,11 +93,14 @@ export class KubeApiError extends Error {
   readonly status: number
   /** The API's reason (`NotFound`, `Conflict`, `AlreadyExists`, `Invalid`, ...). */
   readonly reason: string
+  /** The answer's Retry-After, in seconds (429 Too Many Requests, some 503s), when it had one. */
+  readonly retryAfterSeconds?: number
 
-  constructor(status: number, reason: string, message: string, options?: ErrorOptions) {
+  constructor(status: number, reason: string, message: string, options?: ErrorOptions & { retryAfterSeconds?: number }) {
     super(message, options)
     this.status = status
     this.reason = reason
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds
   }
 }
 
