@@ -4,6 +4,7 @@
  * interface an application hands to the adapters (the controller backs it with a real client, tests
  * with `createMemoryKube()`).
  */
+import { brandErrorClass } from '../errors.ts'
 
 export interface OwnerReference {
   apiVersion: string
@@ -100,6 +101,8 @@ export class KubeApiError extends Error {
     this.reason = reason
   }
 }
+// Recognised across copies of @sluice/core, as TerminalError is (errors.ts).
+brandErrorClass(KubeApiError, 'KubeApiError')
 
 export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.status === 404
