@@ -11,7 +11,7 @@
  *    ESM-only packages) import every package; TypeScript consumers type-check with `module: nodenext`
  *    (ESM and CommonJS files) and with `moduleResolution: bundler`; each README's documented example
  *    (`<!-- release-check -->`) is compiled and run. `@sluice/kube` is also type-checked and run with
- *    `@kubernetes/client-node` 1.4, the low end of its peer range.
+ *    `@kubernetes/client-node` 2.0.1, the low end of its peer range, and npm must refuse 1.4.
  * 5. On a scratch copy of the repository: `changeset version` then the chart version step, and
  *    checks that every package moved together, got a CHANGELOG.md, and that the chart's `version`
  *    and `appVersion` followed.
@@ -80,7 +80,14 @@ const CONSUMER_PEERS = {
   // with `skipLibCheck: false` (how we check our own .d.ts) a consumer needs them.
   '@types/ws': '^8.18.1',
 }
-const OLDEST_CLIENT_NODE = '1.4.0'
+/**
+ * The low end of `@sluice/kube`'s client-node peer range, run as well as the newest. 1.x is outside
+ * the range: its `KubeConfig` has no undici dispatcher (`getDispatcher`), which `@sluice/kube`'s
+ * transport needs, so npm must refuse that combination at install instead of letting it fail at
+ * the first request.
+ */
+const OLDEST_CLIENT_NODE = '2.0.1'
+const REFUSED_CLIENT_NODE = '1.4.0'
 
 // ---------------------------------------------------------------------------------------------
 
@@ -369,14 +376,15 @@ async function prepareExamples(dir: string, packages: Publishable[]): Promise<st
       writeFileSync(join(edir, e.name), e.code)
       if (e.kind === 'ts') {
         tsFiles.push(join(edir, e.name))
-        runs.push({ kind: 'js', file: join(edir, e.name.replace(/\.ts$/, '.js')) })
+        // Compiled into examples/dist/<package>/ (tsc excludes its outDir, so not beside the source).
+        runs.push({ kind: 'js', file: join(root, 'dist', edir.slice(root.length + 1), e.name.replace(/\.ts$/, '.js')) })
       } else if (e.kind === 'sh') runs.push({ kind: 'sh', file: join(edir, e.name) })
     }
     prepared.push({ pkg: p.name, dir: edir, runs })
   }
   writeJson(join(root, 'tsconfig.json'), {
-    compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2023', lib: ['ES2023'], types: ['node'], skipLibCheck: false, outDir: '.', rootDir: '.' },
-    include: ['**/*.ts'],
+    compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2023', lib: ['ES2023'], types: ['node'], skipLibCheck: false, outDir: 'dist', rootDir: '.' },
+    include: ['*/*.ts'],
   })
   if (tsFiles.length) await run(node24(), [join(dir, 'node_modules/typescript/bin/tsc'), '-p', root])
   examplesByDir = prepared
@@ -409,40 +417,57 @@ const examplesRoot = () => dirname(examplesByDir[0]?.dir ?? '.')
 
 /** `@sluice/kube` with the oldest `@kubernetes/client-node` of its peer range: types and a request. */
 async function oldestClientNode(scratch: string, packages: Publishable[], nodes: { path: string }[], kubeconfig: string): Promise<string> {
-  const dir = join(scratch, 'consumer-client-node-1')
+  const dir = join(scratch, 'consumer-client-node-oldest')
   mkdirSync(dir, { recursive: true })
   const pick = (name: string) => `file:${packages.find((p) => p.name === name)?.tarball}`
   writeJson(join(dir, 'package.json'), {
-    name: 'sluice-consumer-client-node-1',
+    name: 'sluice-consumer-client-node-oldest',
     private: true,
     type: 'module',
     dependencies: { '@sluice/core': pick('@sluice/core'), '@sluice/kube': pick('@sluice/kube'), '@kubernetes/client-node': OLDEST_CLIENT_NODE, typescript: CONSUMER_PEERS.typescript, '@types/node': CONSUMER_PEERS['@types/node'], '@types/ws': CONSUMER_PEERS['@types/ws'] },
   })
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir })
+  const refused = join(scratch, 'consumer-client-node-refused')
+  mkdirSync(refused, { recursive: true })
+  writeJson(join(refused, 'package.json'), {
+    name: 'sluice-consumer-client-node-refused',
+    private: true,
+    dependencies: { '@sluice/core': pick('@sluice/core'), '@sluice/kube': pick('@sluice/kube'), '@kubernetes/client-node': REFUSED_CLIENT_NODE },
+  })
+  const outcome = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: refused }).then(
+    () => 'installed',
+    (error: Error) => (error.message.includes('ERESOLVE') ? 'refused' : error.message),
+  )
+  if (outcome !== 'refused') fail(`npm install of @sluice/kube with @kubernetes/client-node ${REFUSED_CLIENT_NODE}: ${outcome} (expected a peer-dependency refusal)`)
   const kube = examplesByDir.find((e) => e.pkg === '@sluice/kube')
   const source = kube && readdirSync(kube.dir).find((f) => f.endsWith('.ts'))
   if (!kube || !source) throw new Error('@sluice/kube has no TypeScript README example to run')
   cpSync(join(kube.dir, source), join(dir, 'example.ts'))
   writeJson(join(dir, 'tsconfig.json'), {
-    compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2023', lib: ['ES2023'], types: ['node'], skipLibCheck: false, outDir: '.' },
+    compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2023', lib: ['ES2023'], types: ['node'], skipLibCheck: false, outDir: 'dist' },
     include: ['example.ts'],
   })
   await run(node24(), [join(dir, 'node_modules/typescript/bin/tsc'), '-p', dir])
-  for (const node of nodes) await run(node.path, ['example.js'], { cwd: dir, env: { ...process.env, KUBECONFIG: kubeconfig } })
+  for (const node of nodes) await run(node.path, ['dist/example.js'], { cwd: dir, env: { ...process.env, KUBECONFIG: kubeconfig } })
   const version = (JSON.parse(readFileSync(join(dir, 'node_modules/@kubernetes/client-node/package.json'), 'utf8')) as Manifest).version
-  return `client-node ${version}: type-checked, README example ran`
+  return `client-node ${version}: type-checked, README example ran; ${REFUSED_CLIENT_NODE} refused by npm`
 }
 
 /**
- * A tiny stand-in for an API server, for the examples of `@sluice/kube`: it lists one ConfigMap in
- * `default` and answers 404 Status to anything else. The examples get a kubeconfig pointing at it.
+ * A tiny stand-in for an API server, for the examples of `@sluice/kube`: it serves one ConfigMap,
+ * `default/settings` (list and get), and answers 404 Status to anything else. The examples get a kubeconfig pointing at it.
  */
 async function startStubApiServer(): Promise<{ server: Server; kubeconfig: string }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]
     res.setHeader('content-type', 'application/json')
+    const settings = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default', resourceVersion: '7' }, data: { greeting: 'hello' } }
     if (req.method === 'GET' && path === '/api/v1/namespaces/default/configmaps') {
-      res.end(JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: [{ metadata: { name: 'settings', namespace: 'default', resourceVersion: '7' }, data: { greeting: 'hello' } }] }))
+      res.end(JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: [settings] }))
+      return
+    }
+    if (req.method === 'GET' && path === '/api/v1/namespaces/default/configmaps/settings') {
+      res.end(JSON.stringify(settings))
       return
     }
     res.statusCode = 404
@@ -455,7 +480,7 @@ async function startStubApiServer(): Promise<{ server: Server; kubeconfig: strin
     kubeconfig,
     `apiVersion: v1
 kind: Config
-clusters: [{ name: stub, cluster: { server: "http://127.0.0.1:${port}" } }]
+clusters: [{ name: stub, cluster: { server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true } }]
 users: [{ name: stub, user: { token: stub } }]
 contexts: [{ name: stub, context: { cluster: stub, user: stub, namespace: default } }]
 current-context: stub
