@@ -4,6 +4,7 @@
  * interface an application hands to the adapters (the controller backs it with a real client, tests
  * with `createMemoryKube()`).
  */
+import { brandErrorClass } from '../errors.ts'
 
 export interface OwnerReference {
   apiVersion: string
@@ -103,6 +104,8 @@ export class KubeApiError extends Error {
     if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds
   }
 }
+// Recognised across copies of @sluice/core, as TerminalError is (errors.ts).
+brandErrorClass(KubeApiError, 'KubeApiError')
 
 export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.status === 404
