@@ -3,7 +3,7 @@
  * Node process reading the workspace's TypeScript sources.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -52,6 +52,17 @@ describe.each(examples)('sluice plan -f examples/%s', (example) => {
     expect([result.final.phase, result.final.canary.replicas, result.final.stable.replicas]).toEqual(['Healthy', rollout?.spec.replicas ?? 1, 0])
     const steps = expected[example]
     if (steps) expect(result.steps.map(pods)).toEqual(steps)
+  })
+
+  // The recorded plans (__fixtures__/plans) pin what `plan` shows, byte for byte, across refactors of the
+  // engine. After a deliberate change of behaviour, re-record them with SLUICE_RECORD_PLANS=1 and say why
+  // in the commit.
+  it.each(['json', 'text'] as const)('-o %s equals the recorded plan', async (format) => {
+    const run = await sluice('plan', '-f', `examples/${example}`, '-o', format)
+    expect(run.code).toBe(0)
+    const recorded = path.join(import.meta.dirname, '__fixtures__/plans', example.replace(/\.yaml$/, format === 'json' ? '.json' : '.txt'))
+    if (process.env.SLUICE_RECORD_PLANS === '1') writeFileSync(recorded, run.stdout)
+    expect(run.stdout).toBe(readFileSync(recorded, 'utf8'))
   })
 
   it('-o text writes no colour codes into a pipe', async () => {
