@@ -157,6 +157,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     now: () => new Date(),
     planOptions: { verifyRetryMs: config.verifyRetryMs },
     mayWrite: () => leading && !stopping,
+    ...(config.chaosBreak ? { chaosBreak: config.chaosBreak } : {}),
     evict: async (ns, name) => {
       try {
         await kube.createSubresource({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name }, 'eviction', {
