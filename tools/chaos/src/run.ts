@@ -47,6 +47,11 @@ export interface FaultPlan {
   background: ProxyFaults
   /** Pause between two faults (ms), drawn uniformly. */
   gapMs: [number, number]
+  /**
+   * Keep injecting, after the scenario's last user action, until every kind has been injected once
+   * (kinds are dealt from a shuffled deck, so each cycle holds every kind once). Default true.
+   */
+  coverEveryKind?: boolean
 }
 
 export interface ClusterRef {
@@ -76,6 +81,13 @@ export interface RunOptions {
   sharedControllers?: SupervisedController[]
   /** Final states of the fault-free run; when given, the run is judged against them. */
   expected?: Record<string, FinalState>
+  /**
+   * When the scenario's user acts: 'patient' once the rollout has reached the action's step and no
+   * ReplicaSet of it is scaling (every one has exactly its spec.replicas ready, no pod terminating);
+   * 'eager' as soon as the step is reached, while ReplicaSets may still be scaling (exposes the
+   * races reported in tools/chaos/README.md). Default 'patient'.
+   */
+  userTiming?: 'patient' | 'eager'
   /** ms one rollout may take for each of its waits (deploy, an action's step, settling). */
   waitTimeoutMs?: number
   log?: (line: string) => void
@@ -160,7 +172,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       recorder.mark({ type: 'action', rollout: r.name, what: 'image app:2' })
       await retrying(() => client.mergePatch(`${KIND_PATHS.Rollout(namespace)}/${r.name}`, { spec: { template: { spec: { containers: [{ name: 'app', image: 'app:2' }] } } } }), 'update')
     }
-    await Promise.all(scenario.rollouts.map((r) => drive(r, { client, namespace, recorder, initialHash: initialHash[r.name], waitMs })))
+    await Promise.all(scenario.rollouts.map((r) => drive(r, { client, namespace, recorder, initialHash: initialHash[r.name], waitMs, patient: options.userTiming !== 'eager' })))
     log(`[${namespace}] every user action taken after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`)
   } catch (error) {
     violations.push({ invariant: 'not-settled', rollout: '*', at: Date.now(), rv: recorder.lastRv, message: `the scenario did not complete: ${(error as Error).message}` })
@@ -229,6 +241,7 @@ interface DriveDeps {
   recorder: Recorder
   initialHash: string | undefined
   waitMs: number
+  patient: boolean
 }
 
 async function drive(r: RolloutScenario, deps: DriveDeps): Promise<void> {
@@ -243,6 +256,7 @@ async function drive(r: RolloutScenario, deps: DriveDeps): Promise<void> {
     const reached = (s: ClusterState) => {
       const view = current(s)
       if (!view || latestRolloutRv(recorder, r.name) <= since) return false
+      if (deps.patient && !isSteady(s, r.name)) return false
       if (action.type === 'retry') return view.status.abort && isAbortSettled(s, r, view)
       return newUpdate(view) && !view.status.abort && (view.status.currentStepIndex ?? 0) >= action.atStep && (action.type !== 'promote' || view.status.pauseStartTime !== undefined)
     }
@@ -305,6 +319,21 @@ function replicaSetsOf(s: ClusterState, rollout: string) {
   return [...s.replicaSets.values()].filter((rs) => rs.owner === rollout)
 }
 
+/** No ReplicaSet of the rollout is scaling: each has exactly spec.replicas pods, all ready, none terminating, and says so in its status. */
+function isSteady(s: ClusterState, rollout: string): boolean {
+  for (const rs of replicaSetsOf(s, rollout)) {
+    if (rs.readyReplicas !== rs.replicas || rs.availableReplicas !== rs.replicas) return false
+    let pods = 0
+    for (const pod of s.pods.values()) {
+      if (pod.labels[POD_TEMPLATE_HASH] !== rs.hash) continue
+      if (pod.deleting || !pod.ready) return false
+      pods++
+    }
+    if (pods !== rs.replicas) return false
+  }
+  return true
+}
+
 function isHealthyOn(s: ClusterState, r: RolloutScenario, hash: string | undefined): boolean {
   const view = s.rollouts.get(r.name)
   if (!view) return false
@@ -365,6 +394,7 @@ class FaultInjector {
     this.#d = deps
   }
 
+  /** Asks the loop to end: at once, or (coverEveryKind) once every kind has been injected. */
   stop(): void {
     this.#stopped = true
     this.#wake()
@@ -373,7 +403,13 @@ class FaultInjector {
   async run(): Promise<void> {
     const { random, gapMs, kinds } = this.#d.faults
     const usable = kinds.filter((k) => (k === 'leader-sigkill' ? this.#d.controllers.length > 1 : true))
-    while (!this.#stopped && usable.length > 0) {
+    const cover = this.#d.faults.coverEveryKind ?? true
+    const injected = new Set<FaultKind>()
+    let deck: FaultKind[] = []
+    let attempts = 0
+    // Covering every kind gives up after three decks' worth of attempts (a kind may find nothing to act on).
+    const done = () => this.#stopped && (!cover || usable.every((k) => injected.has(k)) || attempts > usable.length * 3)
+    while (!done() && usable.length > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, random.int(gapMs[0], gapMs[1]))
         this.#wake = () => {
@@ -381,11 +417,14 @@ class FaultInjector {
           resolve()
         }
       })
-      if (this.#stopped) return
-      const kind = random.pick(usable)
+      if (done()) return
+      if (deck.length === 0) deck = shuffle(usable, random)
+      const kind = deck.pop() as FaultKind
+      attempts++
       try {
         const what = await this.#inject(kind)
         if (what) {
+          injected.add(kind)
           this.#d.counts[kind] = (this.#d.counts[kind] ?? 0) + 1
           this.#d.log(`[${this.#d.namespace}] fault: ${what}`)
         }
@@ -437,7 +476,7 @@ class FaultInjector {
         if (wasLeading) {
           const back = await this.#leaderReconciledAfter(killedAt)
           this.#mark({ type: 'impaired', on: false, why })
-          if (kind === 'leader-sigkill') {
+          if (d.controllers.length > 1) {
             const other = d.controllers.find((c) => c !== target && c.current?.leadingAt !== undefined && (c.current.leadingAt ?? 0) >= killedAt)
             if (other?.current?.leadingAt !== undefined) d.recoveries.leaderTakeover.push(other.current.leadingAt - killedAt)
           }
@@ -487,7 +526,7 @@ class FaultInjector {
       }
       case 'proxy-error-burst': {
         const ms = random.int(2000, 6000)
-        const burst: ProxyFaults = { errorRate: 0.3 + random.next() * 0.3, latencyRate: 0.5, maxLatencyMs: 800, goneRate: 0.8 }
+        const burst: ProxyFaults = { ...d.faults.background, errorRate: 0.3 + random.next() * 0.3, latencyRate: 0.5, maxLatencyMs: 800, goneRate: 0.8 }
         const why = `API errors ${(burst.errorRate * 100).toFixed(0)} % for ${ms} ms`
         this.#mark({ type: 'fault', what: why })
         this.#mark({ type: 'impaired', on: true, why })
@@ -593,6 +632,15 @@ async function editWeight(client: KubeClient, ns: string, view: RolloutView, wei
 
 // ---------------------------------------------------------------------------------------------------
 // Plumbing
+
+function shuffle<T>(items: readonly T[], random: Random): T[] {
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = random.int(0, i)
+    ;[out[i], out[j]] = [out[j] as T, out[i] as T]
+  }
+  return out
+}
 
 async function waitUntil<T>(check: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs

@@ -61,6 +61,12 @@ export interface SeedOptions {
   /** The fault kinds to draw from (default: all). */
   kinds?: readonly FaultKind[]
   routers?: readonly Router[]
+  /** See RunOptions.userTiming (default 'patient'). */
+  userTiming?: 'patient' | 'eager'
+  /** Let the proxy answer 500 to writes it applied (default off; see ProxyFaults.ambiguousWrites). */
+  ambiguousWrites?: boolean
+  /** See ScenarioOptions.dynamicRollbacks (default off). */
+  dynamicRollbacks?: boolean
   /** Controller replicas of the faulted run (default: 1 for odd seeds, 2 for even ones, so both kill kinds are covered). */
   replicas?: 1 | 2
   log: (line: string) => void
@@ -75,9 +81,9 @@ export interface SeedResult {
 
 /** The fault-free run of `seed`'s scenario, then its faulted run judged against it. */
 export async function runSeed(chaos: ChaosCluster, seed: number, options: SeedOptions): Promise<SeedResult> {
-  const scenario = scenarioFor(seed, { prefix: `s${seed}-`, ...(options.routers ? { routers: options.routers } : {}) })
+  const scenario = scenarioFor(seed, { prefix: `s${seed}-`, dynamicRollbacks: options.dynamicRollbacks ?? false, ...(options.routers ? { routers: options.routers } : {}) })
   for (const line of scenario.rollouts.map((r) => `[seed ${seed}] ${r.name}: ${r.router} ${JSON.stringify({ replicas: r.replicas, dynamic: r.dynamicStableScale, steps: r.steps, actions: r.actions })}`)) options.log(line)
-  const common = { cluster: chaos.cluster, client: chaos.client, scenario, reactionBoundMs: options.reactionBoundMs, log: options.log }
+  const common = { cluster: chaos.cluster, client: chaos.client, scenario, reactionBoundMs: options.reactionBoundMs, log: options.log, userTiming: options.userTiming ?? 'patient' }
   const reference = await runScenario({ ...common, namespace: chaos.witnessNamespace, replicas: 1, sharedControllers: [chaos.witness] })
   options.log(`[seed ${seed}] fault-free run: ${(reference.durationMs / 1000).toFixed(1)} s, ${reference.violations.length} violations`)
   const random = new Random(seed).fork('faults')
@@ -86,7 +92,7 @@ export async function runSeed(chaos: ChaosCluster, seed: number, options: SeedOp
     namespace: `chaos-${seed}`,
     replicas: options.replicas ?? (seed % 2 === 0 ? 2 : 1),
     expected: reference.finalStates,
-    faults: { kinds: options.kinds ?? FAULT_KINDS, random, background: { errorRate: 0.03, latencyRate: 0.05, maxLatencyMs: 300, goneRate: 0.3 }, gapMs: [300, 2500] },
+    faults: { kinds: options.kinds ?? FAULT_KINDS, random, background: { errorRate: 0.03, latencyRate: 0.05, maxLatencyMs: 300, goneRate: 0.3, ambiguousWrites: options.ambiguousWrites ?? false }, gapMs: [300, 2500] },
   })
   const total = Object.values(faulted.faults).reduce<number>((a, b) => a + (b ?? 0), 0)
   options.log(`[seed ${seed}] faulted run: ${(faulted.durationMs / 1000).toFixed(1)} s, ${total} faults, ${faulted.violations.length} violations`)
@@ -95,7 +101,7 @@ export async function runSeed(chaos: ChaosCluster, seed: number, options: SeedOp
 
 /** What a failed seed prints: the seed to replay, each violation and the timeline around it. */
 export function describeFailure(result: SeedResult): string {
-  const lines = [`seed ${result.seed}: ${result.violations.length} invariant violation(s); replay with: pnpm run chaos --seeds ${result.seed}`]
+  const lines = [`seed ${result.seed}: ${result.violations.length} invariant violation(s); replay with: pnpm run chaos --seeds ${result.seed} (and the --eager, --ambiguous-writes, --dynamic-rollbacks switches of the run)`]
   for (const v of result.violations) {
     const run = v.message.startsWith('(fault-free run)') ? result.reference : result.faulted
     lines.push('', `  ${v.invariant} on ${v.rollout} at rv ${v.rv}: ${v.message}`, `  timeline of ${run.namespace} around it (±3 s):`)

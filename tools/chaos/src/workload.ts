@@ -39,7 +39,21 @@ export interface Scenario {
 }
 
 /** The scenario of `seed`; `prefix` makes the names unique where runs share a namespace. */
-export function scenarioFor(seed: number, options: { routers?: readonly Router[]; prefix?: string; dynamicStableScale?: boolean } = {}): Scenario {
+export interface ScenarioOptions {
+  routers?: readonly Router[]
+  /** Prepended to every rollout name. */
+  prefix?: string
+  /** Force dynamicStableScale on or off for every rollout (default: drawn, 40 % on). */
+  dynamicStableScale?: boolean
+  /**
+   * Allow dynamicStableScale on a rollout whose scenario sends traffic back to the stable (an abort,
+   * or a new template mid-update). Default false: that exposes a Sluice bug (tools/chaos/README.md),
+   * so such a rollout is drawn without dynamicStableScale.
+   */
+  dynamicRollbacks?: boolean
+}
+
+export function scenarioFor(seed: number, options: ScenarioOptions = {}): Scenario {
   const random = new Random(seed).fork('scenario')
   const rollouts = (options.routers ?? ROUTERS).map((router): RolloutScenario => {
     const r = random.fork(router)
@@ -78,11 +92,13 @@ export function scenarioFor(seed: number, options: { routers?: readonly Router[]
         actions.push(...before, { type: 'scale', atStep, replicas: replicas + 1 }, ...(pauseIndex >= atStep ? promote : []))
         break
     }
+    const drawnDynamic = r.chance(0.4)
+    const rollsBack = plan === 'abort' || plan === 'abort-retry' || plan === 'set-image'
     return {
       name: `${options.prefix ?? ''}${router}`,
       router,
       replicas,
-      dynamicStableScale: options.dynamicStableScale ?? r.chance(0.4),
+      dynamicStableScale: options.dynamicStableScale ?? (drawnDynamic && (!rollsBack || options.dynamicRollbacks === true)),
       steps,
       actions,
       ending,
