@@ -76,6 +76,7 @@ async function main(): Promise<number> {
     if (last && last.at !== witness.at(-1)?.at) witness.push({ at: last.at, rssMB: last.rss / 1048576 })
   }, 5000)
   const results: SeedResult[] = []
+  const errors: string[] = []
   let stopping = false
   process.once('SIGINT', () => {
     stopping = true
@@ -90,7 +91,15 @@ async function main(): Promise<number> {
         const slowest = Math.max(120_000, ...results.map((r) => r.reference.durationMs + r.faulted.durationMs))
         if (Date.now() + slowest * 1.3 > deadline) break
       }
-      const result = await runSeed(chaos, seed, { reactionBoundMs, kinds, log, userTiming: values.eager ? 'eager' : 'patient', ambiguousWrites: values['ambiguous-writes'] === true, dynamicRollbacks: values['dynamic-rollbacks'] === true })
+      let result: SeedResult
+      try {
+        result = await runSeed(chaos, seed, { reactionBoundMs, kinds, log, userTiming: values.eager ? 'eager' : 'patient', ambiguousWrites: values['ambiguous-writes'] === true, dynamicRollbacks: values['dynamic-rollbacks'] === true })
+      } catch (error) {
+        // The suite itself failed (the cluster did not come back...): report what ran, and say so.
+        errors.push(`seed ${seed}: ${(error as Error).stack ?? String(error)}`)
+        log(`seed ${seed} could not run: ${(error as Error).message}`)
+        break
+      }
       results.push(result)
       if (result.violations.length > 0) process.stdout.write(`${describeFailure(result)}\n`)
     }
@@ -114,6 +123,7 @@ async function main(): Promise<number> {
     witness,
     machine: { host: hostname(), cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     commit,
+    errors,
   })
   const d = report.recoveries
   log(
@@ -128,7 +138,8 @@ async function main(): Promise<number> {
     log(`report: ${base}.md (.json)`)
   }
   if (report.violations.length > 0) log(`FAILED: ${report.violations.length} invariant violations; replay a seed with pnpm run chaos --seeds <seed>`)
-  return report.violations.length > 0 ? 1 : 0
+  if (errors.length > 0) log(`FAILED: the suite could not run every seed:\n${errors.join('\n')}`)
+  return report.violations.length > 0 || errors.length > 0 ? 1 : 0
 }
 
 main().then(

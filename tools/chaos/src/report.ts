@@ -47,6 +47,8 @@ export interface SoakReport {
   }
   machine: { host: string; cores: number; memoryGiB: number; node: string }
   commit: string
+  /** Seeds the suite itself could not run (not invariant violations). */
+  errors: string[]
 }
 
 /** Slope of the least-squares line through (hours, MB): growth per hour; undefined with fewer than 3 samples. */
@@ -74,6 +76,7 @@ export function buildReport(input: {
   witness: MemorySample[]
   machine: SoakReport['machine']
   commit: string
+  errors: string[]
 }): SoakReport {
   const faults: Record<string, number> = {}
   const recoveries: Recoveries = { restartToReconcile: [], apiServerToWrite: [], etcdToWrite: [], leaderTakeover: [] }
@@ -132,6 +135,7 @@ export function buildReport(input: {
     },
     machine: input.machine,
     commit: input.commit,
+    errors: input.errors,
   }
 }
 
@@ -180,6 +184,7 @@ export function renderMarkdown(r: SoakReport): string {
     '|---|---|---|---|---|---|---|',
     ...r.seeds.map((s) => `| ${s.seed} | ${s.replicas} | ${Object.values(s.faults).reduce((a, b) => a + b, 0)} | ${s.violations} | ${s.referenceSeconds.toFixed(1)} | ${s.faultedSeconds.toFixed(1)} | ${s.scenario.join('<br>')} |`),
   )
+  if (r.errors.length > 0) lines.push('', '## Seeds the suite could not run', '', '```text', ...r.errors, '```')
   if (r.violations.length > 0) {
     lines.push('', '## Violations', '')
     for (const v of r.violations) {
