@@ -154,7 +154,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     // ------------------------------------------------------------------ 1. setup
     const apiCrds = options.crdsDir
       ? readdirSync(options.crdsDir).filter((f) => f.endsWith('-crd.yaml')).map((f) => join(options.crdsDir!, f))
-      : [join(options.repoRoot, 'apps/controller/chart/crds/rollouts.argoproj.io.yaml')]
+      : [join(options.repoRoot, 'apps/controller/chart/files/crds/rollouts.argoproj.io.yaml')]
     await installCrds(client, [...apiCrds, join(options.repoRoot, 'packages/smi/test/crds/trafficsplit.yaml')])
     await client.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } })
     await waitFor('the default ServiceAccount', 60_000, async () => (await client.find(`/api/v1/namespaces/${NAMESPACE}/serviceaccounts/default`)) !== undefined)

@@ -18,7 +18,7 @@ trap 'rm -f "$tmp"' EXIT
   echo "  name: sluice-system"
   echo "  labels: {app.kubernetes.io/part-of: sluice, pod-security.kubernetes.io/enforce: restricted}"
   echo "---"
-  "$helm" template sluice-controller "$root/apps/controller/chart" --namespace sluice-system --include-crds --kube-version 1.36.3
+  "$helm" template sluice-controller "$root/apps/controller/chart" --namespace sluice-system
 } > "$tmp"
 mv "$tmp" "$out"
 trap - EXIT

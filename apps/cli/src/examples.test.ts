@@ -16,7 +16,8 @@ const recorder = path.join(import.meta.dirname, '__fixtures__/record-modules.ts'
 const examples = readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort()
 
 async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, NO_COLOR: '', FORCE_COLOR: '' }
+  // Neither colour variable, rather than both set empty: Node 22 warns on stderr when both are set.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NO_COLOR' && k !== 'FORCE_COLOR'))
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--conditions=@sluice/source', 'apps/cli/src/main.ts', ...args], { cwd: root, env })
     return { code: 0, stdout, stderr }

@@ -16,6 +16,7 @@ import type { ControllerConfig } from './config.ts'
 import { startHttpServer } from './http-server.ts'
 import { createMetrics } from './metrics.ts'
 import type { ControllerMetrics } from './metrics.ts'
+import { endpointReadiness, readyEndpoints, SERVICE_NAME_LABEL } from './reconcile/observe.ts'
 import { RolloutReconciler } from './reconcile/rollout-reconciler.ts'
 import { referenceKey, referenceKeys } from './referenced-objects.ts'
 import { createElbv2Client, createRouterRegistry } from './traffic-routers.ts'
@@ -79,6 +80,11 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
   })
   const services = new Informer<KubeObject>(direct, { apiVersion: 'v1', kind: 'Service', ...common })
   const informers: Informer<KubeObject>[] = [rollouts as unknown as Informer<KubeObject>, replicaSets, services]
+  const endpointSlices = (await mayList(direct, ENDPOINT_SLICE, config.namespace))
+    ? new Informer<KubeObject>(direct, { ...ENDPOINT_SLICE, ...common, transform: endpointReadiness, labelSelector: SERVICE_NAME_LABEL })
+    : undefined
+  if (endpointSlices) informers.push(endpointSlices)
+  else logger.warn({ ...ENDPOINT_SLICE }, 'may not list EndpointSlices: a canary Service without ready endpoints is not noticed (grant list and watch on endpointslices)')
   for (const kind of MESH_KINDS(config)) {
     if (!(await serves(direct, kind.apiVersion, kind.kind))) {
       logger.info({ apiVersion: kind.apiVersion, kind: kind.kind }, 'not served by this cluster: not watched')
@@ -86,8 +92,8 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     }
     informers.push(new Informer<KubeObject>(direct, { ...kind, ...common }))
   }
-  // The ReplicaSet informer sees only labelled sets, so it cannot answer arbitrary reads: the reconciler reads its store directly.
-  for (const informer of informers) if (informer !== replicaSets) cache.add(informer)
+  // The ReplicaSet and EndpointSlice informers see only labelled objects, so they cannot answer arbitrary reads: the reconciler reads their stores directly.
+  for (const informer of informers) if (informer !== replicaSets && informer !== endpointSlices) cache.add(informer)
 
   const queue = new WorkQueue({ name: 'rollouts', logger: runtimeLog })
   const enqueue = (key: string) => {
@@ -122,7 +128,20 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
       if (r.status?.conditions?.some((c) => c.type === 'InvalidSpec')) enqueue(objectKey(r))
     }
   }
+  // An EndpointSlice wakes the Rollouts reading its Service when the Service gains its first ready
+  // endpoint or loses its last one (the planner asks nothing else of it).
+  const wakeService = (slice: KubeObject) => {
+    const service = slice.metadata.labels?.[SERVICE_NAME_LABEL]
+    if (!service) return
+    for (const r of rollouts.store.byIndex(READS_INDEX, referenceKey({ kind: 'Service', namespace: slice.metadata.namespace ?? '', name: service }))) enqueue(objectKey(r))
+  }
+  endpointSlices?.onAdd(wakeService)
+  endpointSlices?.onDelete(wakeService)
+  endpointSlices?.onUpdate((prev, current) => {
+    if (readyEndpoints([prev]) === 0 !== (readyEndpoints([current]) === 0)) wakeService(current)
+  })
   for (const informer of informers.slice(1)) {
+    if (informer === endpointSlices) continue
     informer.onAdd(wakeInvalid)
     informer.onDelete(wakeInvalid)
     informer.onAdd(wake)
@@ -150,6 +169,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     kube,
     rollouts,
     replicaSets,
+    ...(endpointSlices ? { endpointSlices } : {}),
     registry: createRouterRegistry(config, { elbv2 }),
     events,
     metrics,
@@ -256,6 +276,22 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     isReady: synced,
     stop,
     done,
+  }
+}
+
+const ENDPOINT_SLICE = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' }
+
+/**
+ * True when the controller may list `kind` (in `namespace`, or everywhere): a kind it cannot read
+ * must not hold up the start (the informer would wait for its first list forever). Any other
+ * failure counts as may: the informer then retries it as it retries everything.
+ */
+async function mayList(kube: ClusterKubeApi, kind: { apiVersion: string; kind: string }, namespace: string | undefined): Promise<boolean> {
+  try {
+    await kube.listPage({ ...kind, ...(namespace === undefined ? {} : { namespace }) }, { limit: 1 })
+    return true
+  } catch (error) {
+    return !(error instanceof KubeApiError && (error.status === 403 || error.status === 404))
   }
 }
 

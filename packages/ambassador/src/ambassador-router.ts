@@ -11,7 +11,7 @@ import type {
   TrafficRouter,
   TrafficRouterOptions,
 } from '@sluice/core'
-import { baseMappingProblem, buildCanaryMapping, canaryMappingName, isCanaryMappingUpToDate, MAPPING_KINDS, DEFAULT_MAPPING_API_VERSION } from './mapping.ts'
+import { baseMappingProblem, buildCanaryMapping, canaryMappingName, isArgoCanaryMapping, isCanaryMappingUpToDate, MAPPING_KINDS, DEFAULT_MAPPING_API_VERSION } from './mapping.ts'
 import type { AmbassadorApiVersion, Mapping } from './mapping.ts'
 
 const ADAPTER = 'ambassador'
@@ -58,10 +58,11 @@ export function createAmbassadorRouter(options: AmbassadorRouterOptions, deps: R
     const canaryRef = refTo(canaryMappingName(baseName))
     const existing = await kube.get<Mapping>(canaryRef)
     const owned = existing !== undefined && isControlledBy(existing, target.rollout)
-    const previous = owned ? (existing.spec?.weight ?? '?') : 0
     if (weight === 0) {
       // No canary Mapping at all is weight 0: delete it at once (README: "Deleting at weight 0").
-      // A foreign Mapping of that name is not in the way of weight 0, so it is left alone.
+      // A foreign Mapping of that name (one Argo Rollouts left at 0 included) is not in the way of
+      // weight 0, so it is left alone.
+      const previous = owned ? (existing.spec?.weight ?? '?') : 0
       if (!owned || !(await kube.delete(canaryRef))) return undefined
       return { object: describeObject(canaryRef), result: 'deleted', detail: `canary weight ${previous} → 0` }
     }
@@ -70,16 +71,21 @@ export function createAmbassadorRouter(options: AmbassadorRouterOptions, deps: R
     if (!base) throw new AdapterError(ADAPTER, describeObject(baseRef), `not found (${apiVersion})`)
     const problem = baseMappingProblem(base, swap)
     if (problem) throw new AdapterError(ADAPTER, describeObject(baseRef), problem, { terminal: true })
+    const adopted = existing !== undefined && !owned && isArgoCanaryMapping(existing, base, swap)
+    const previous = owned || adopted ? (existing.spec?.weight ?? '?') : 0
     const canary = buildCanaryMapping({ base, swap, weight })
     const result = await ensureOwned(kube, canary, {
       adapter: ADAPTER,
       fieldManager: `sluice-${ADAPTER}`,
       owner: target.rollout,
       isUpToDate: isCanaryMappingUpToDate,
+      adopt: (m) => isArgoCanaryMapping(m, base, swap),
     })
     const object = describeObject(canary)
     if (result === 'unchanged') return { object, result }
-    const detail = result === 'created' ? `canary weight ${weight}` : previous === weight ? `cloned again from ${describeObject(base)}` : `canary weight ${previous} → ${weight}`
+    const weightChange = previous === weight ? `canary weight ${weight}` : `canary weight ${previous} → ${weight}`
+    const detail =
+      result === 'created' ? `canary weight ${weight}` : adopted ? `taken over from Argo Rollouts, ${weightChange}` : previous === weight ? `cloned again from ${describeObject(base)}` : weightChange
     return { object, result, detail }
   }
 
@@ -142,8 +148,13 @@ export function createAmbassadorRouter(options: AmbassadorRouterOptions, deps: R
       let canaryWeight: number | undefined
       for (const name of mappings) {
         const canary = await kube.get<Mapping>(refTo(canaryMappingName(name)))
-        const owned = canary !== undefined && isControlledBy(canary, target.rollout)
-        const weight = owned ? canary.spec?.weight : 0
+        let owned = canary !== undefined && isControlledBy(canary, target.rollout)
+        if (canary !== undefined && !owned) {
+          // A canary Mapping Argo Rollouts left carries traffic all the same.
+          const base = await kube.get<Mapping>(refTo(name))
+          owned = base !== undefined && isArgoCanaryMapping(canary, base, swap)
+        }
+        const weight = owned ? canary?.spec?.weight : 0
         if (typeof weight !== 'number') return { canaryWeight: undefined, headerRoutes: [], mirrorRoutes: [] }
         canaryWeight = Math.max(canaryWeight ?? 0, weight)
       }

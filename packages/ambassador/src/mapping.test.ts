@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { baseMappingProblem, buildCanaryMapping, canaryMappingName, isCanaryMappingUpToDate } from './mapping.ts'
+import { baseMappingProblem, buildCanaryMapping, canaryMappingName, isArgoCanaryMapping, isCanaryMappingUpToDate } from './mapping.ts'
 import type { Mapping } from './mapping.ts'
 
 const swap = { from: 'web-stable', to: 'web-canary', namespace: 'default' }
@@ -99,5 +99,22 @@ describe('isCanaryMappingUpToDate', () => {
     ['a label missing', { ...desired, metadata: { ...desired.metadata, labels: {} } }, false],
   ])('%s → %s', (_description, existing, upToDate) => {
     expect(isCanaryMappingUpToDate(existing, desired)).toBe(upToDate)
+  })
+})
+
+describe('isArgoCanaryMapping', () => {
+  const base = mapping({ prefix: '/', service: 'web-stable:80', timeout_ms: 5000 })
+  const argoMade = (spec: Mapping['spec'], metadata: Partial<Mapping['metadata']> = {}) => mapping(spec, { name: 'web-canary', ...metadata })
+
+  it.each<[string, Mapping, boolean]>([
+    // Argo Rollouts' copy: the base spec, the canary Service, a weight, no owner, no labels
+    ['Argo Rollouts\' canary Mapping', argoMade({ prefix: '/', service: 'web-canary:80', timeout_ms: 5000, weight: 25 }), true],
+    ['at weight 0', argoMade({ prefix: '/', service: 'web-canary:80', timeout_ms: 5000, weight: 0 }), true],
+    // anything else of that name is someone else's
+    ['another spec', argoMade({ prefix: '/other', service: 'web-canary:80', timeout_ms: 5000, weight: 25 }), false],
+    ['no weight', argoMade({ prefix: '/', service: 'web-canary:80', timeout_ms: 5000 }), false],
+    ['controlled by something', argoMade({ prefix: '/', service: 'web-canary:80', timeout_ms: 5000, weight: 25 }, { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'u', controller: true }] }), false],
+  ])('%s → %s', (_what, existing, expected) => {
+    expect(isArgoCanaryMapping(existing, base, swap)).toBe(expected)
   })
 })

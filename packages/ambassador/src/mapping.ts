@@ -96,3 +96,18 @@ export function buildCanaryMapping({ base, swap, weight }: CanaryMappingInput): 
 export function isCanaryMappingUpToDate(existing: Mapping, desired: Mapping): boolean {
   return jsonEqual(existing.spec, desired.spec) && isJsonSubset(desired.metadata.labels, existing.metadata.labels)
 }
+
+/**
+ * True when `existing`, a Mapping named after `base`'s canary that no Rollout controls, is the canary
+ * Mapping Argo Rollouts writes for `base`: `base`'s spec with the Service swapped, at any weight
+ * (Argo Rollouts sets no owner reference and copies no metadata). Such a Mapping carries the
+ * canary's traffic and is taken over, not refused.
+ */
+export function isArgoCanaryMapping(existing: Mapping, base: Mapping, swap: ServiceSwap): boolean {
+  if ((existing.metadata.ownerReferences ?? []).some((o) => o.controller === true)) return false
+  const service = swapServiceName(base.spec?.service ?? '', swap)
+  if (service === undefined) return false
+  const { weight: _weight, ...spec } = existing.spec ?? {}
+  const { weight: _baseWeight, ...wanted } = { ...base.spec, service }
+  return typeof existing.spec?.weight === 'number' && jsonEqual(spec, wanted)
+}

@@ -2,6 +2,7 @@ import { KubeApiError } from '@sluice/core'
 import type { KubeObject } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
 import { Informer } from './index.ts'
+import { informerRetryDelay } from './informer.ts'
 import type { KindRef, ListPage, ListPageOptions, ListWatchSource, WatchEnd, WatchEvent, WatchHandle, WatchOptions } from './index.ts'
 import { createManualClock } from './testing/manual-clock.ts'
 
@@ -22,6 +23,8 @@ function scriptedSource() {
   const lists: (ListPage<KubeObject> | Error)[] = []
   const listCalls: ListPageOptions[] = []
   const watches: FakeWatch[] = []
+  /** Errors the next watch requests fail with before they open (a server that does not answer). */
+  const watchErrors: Error[] = []
   const source: ListWatchSource = {
     async listPage<T extends KubeObject>(_ref: KindRef, options?: ListPageOptions): Promise<ListPage<T>> {
       listCalls.push(options ?? {})
@@ -31,6 +34,8 @@ function scriptedSource() {
       return next as ListPage<T>
     },
     async watch<T extends KubeObject>(_ref: KindRef, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<WatchHandle> {
+      const refused = watchErrors.shift()
+      if (refused) throw refused
       let settle!: (end: WatchEnd) => void
       let reject!: (error: unknown) => void
       const done = new Promise<WatchEnd>((res, rej) => {
@@ -54,7 +59,7 @@ function scriptedSource() {
       }
     },
   }
-  return { source, lists, listCalls, watches }
+  return { source, lists, listCalls, watches, watchErrors }
 }
 
 function setup(options: { silenceTimeoutMs?: number } = {}) {
@@ -199,9 +204,10 @@ describe('Informer', () => {
     await informer.stop()
   })
 
-  it('retries failed lists with growing backoff', async () => {
+  it('retries failed lists the server answered with growing backoff', async () => {
     const { clock, informer, lists, listCalls } = setup()
-    lists.push(new Error('connect ECONNREFUSED'), new Error('connect ECONNREFUSED'), { items: [], resourceVersion: '1' })
+    const forbidden = () => new KubeApiError(403, 'Forbidden', 'configmaps is forbidden')
+    lists.push(forbidden(), forbidden(), { items: [], resourceVersion: '1' })
     informer.start()
     await clock.settle()
     expect(listCalls).toHaveLength(1)
@@ -223,7 +229,7 @@ describe('Informer', () => {
     lists.push({ items: [], resourceVersion: '7' })
     informer.start()
     await clock.settle()
-    watches[0]!.fail(new Error('socket hang up'))
+    watches[0]!.fail(new Error('[kube] watch of ConfigMap: a line that is not JSON: <html>'))
     await clock.settle()
     expect(watches).toHaveLength(1)
     await clock.advance(700)
@@ -286,5 +292,111 @@ describe('Informer', () => {
     await expect(aborted).rejects.toThrow('gave up')
     await informer.stop()
     await expect(waiting).rejects.toThrow(/stopped before it synced/)
+  })
+})
+
+/** What the REST client throws when nothing listens: fetch's TypeError, with the socket error as cause. */
+function refused(): Error {
+  const socket = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' })
+  return new Error('[kube] GET /api/v1/namespaces/a/configmaps: fetch failed: connect ECONNREFUSED 127.0.0.1:6443', { cause: new TypeError('fetch failed', { cause: socket }) })
+}
+
+/** What a watch stream cut off by the server going away ends with. */
+function cutOff(): Error {
+  return new TypeError('terminated', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) })
+}
+
+describe('informerRetryDelay', () => {
+  const policy = { backoff: { baseMs: 800, maxMs: 30_000 }, unavailableBackoff: { baseMs: 250, maxMs: 1000 }, random: () => 0 }
+  it.each([
+    // answered failures, unanswered in a row, Retry-After (s) → delay (ms), random 0 (the short end of the jitter)
+    [0, 1, undefined, 187.5], // the server went away: ask again soon
+    [0, 3, undefined, 750],
+    [0, 60, undefined, 750], // a minute of refused connections: still at most a second apart
+    [1, 0, undefined, 600], // answered: client-go's reflector backoff
+    [3, 0, undefined, 2400],
+    [20, 0, undefined, 22_500], // capped at 30 s, less the jitter
+    [1, 0, 5, 5000], // never before the Retry-After
+  ] as [number, number, number | undefined, number][])('%i answered, %i unanswered, Retry-After %s → %i ms', (failures, unanswered, retryAfter, expected) => {
+    const error = retryAfter === undefined ? new Error('x') : new KubeApiError(429, 'TooManyRequests', 'slow down', { retryAfterSeconds: retryAfter })
+    expect(informerRetryDelay({ failures, unanswered }, error, policy)).toBe(expected)
+  })
+})
+
+describe('Informer while the API server is down', () => {
+  it('lists again at most a second apart while nothing answers, and syncs within a second of the server answering', async () => {
+    const { clock, informer, lists, listCalls } = setup()
+    for (let i = 0; i < 60; i++) lists.push(refused())
+    lists.push({ items: [cm('x', '5')], resourceVersion: '5' })
+    informer.start()
+    const calledAt: number[] = []
+    while (!informer.hasSynced() && clock.now() < 1_700_000_000_000 + 120_000) {
+      const before = listCalls.length
+      await clock.advance(25)
+      if (listCalls.length > before) calledAt.push(clock.now())
+    }
+    expect(informer.hasSynced()).toBe(true)
+    const gaps = calledAt.slice(1).map((t, i) => t - (calledAt[i] ?? 0))
+    // random 0.5: 250 ms · 0.875 doubling to the 1 s cap · 0.875 (rounded up to the 25 ms steps)
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(900)
+    expect(informer.stats.errors).toBe(60)
+    await informer.stop()
+  })
+
+  it('reopens a watch the outage cut off from where it was, within a second of the server answering, without a relist', async () => {
+    const { clock, informer, lists, listCalls, watches, watchErrors } = setup()
+    lists.push({ items: [], resourceVersion: '7' })
+    informer.start()
+    await clock.settle()
+    for (let i = 0; i < 40; i++) watchErrors.push(refused())
+    watches[0]!.fail(cutOff())
+    let lastRefusalAt = clock.now()
+    while (watches.length < 2) {
+      const pending = watchErrors.length
+      await clock.advance(25)
+      if (watchErrors.length < pending) lastRefusalAt = clock.now()
+    }
+    expect(clock.now() - lastRefusalAt).toBeLessThanOrEqual(900)
+    expect(watches[1]!.options.resourceVersion).toBe('7')
+    expect(listCalls).toHaveLength(1)
+    await informer.stop()
+  })
+
+  it('backs off from the short end when the server answers with an error after an outage', async () => {
+    const { clock, informer, lists, listCalls } = setup()
+    for (let i = 0; i < 30; i++) lists.push(refused())
+    lists.push(new KubeApiError(404, 'NotFound', 'the server could not find the requested resource'), { items: [], resourceVersion: '3' })
+    informer.start()
+    while (listCalls.length < 31) await clock.advance(25)
+    // the first answered failure: 800 ms · 0.875, not the 30 s a count of 31 failures would give
+    await clock.advance(700)
+    expect(informer.hasSynced()).toBe(true)
+    await informer.stop()
+  })
+
+  it("retries a starting API server's 503 as soon as a refused connection, without its Retry-After of 5 s", async () => {
+    const { clock, informer, lists, listCalls } = setup()
+    const starting = new KubeApiError(503, 'ServiceUnavailable', 'the request has been made before all known HTTP paths have been installed, please try again', { retryAfterSeconds: 5 })
+    for (let i = 0; i < 30; i++) lists.push(refused())
+    lists.push(starting, starting, { items: [], resourceVersion: '3' })
+    informer.start()
+    while (listCalls.length < 31) await clock.advance(25)
+    await clock.advance(900)
+    expect(listCalls).toHaveLength(32)
+    await clock.advance(900)
+    expect(informer.hasSynced()).toBe(true)
+    await informer.stop()
+  })
+
+  it('waits for the Retry-After of a 429', async () => {
+    const { clock, informer, lists, listCalls } = setup()
+    lists.push(new KubeApiError(429, 'TooManyRequests', 'too many requests', { retryAfterSeconds: 4 }), { items: [], resourceVersion: '3' })
+    informer.start()
+    await clock.settle()
+    await clock.advance(3_999)
+    expect(listCalls).toHaveLength(1)
+    await clock.advance(1)
+    expect(informer.hasSynced()).toBe(true)
+    await informer.stop()
   })
 })

@@ -61,7 +61,7 @@ export class RestClient {
     try {
       const response = await this.#send({ ...request, signal })
       const text = await response.body.text()
-      if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) throw toKubeApiError(response.httpStatusCode, text, label)
+      if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) throw toKubeApiError(response.httpStatusCode, text, label, response.headers['retry-after'])
       return (text ? JSON.parse(text) : {}) as T
     } catch (error) {
       if (timeout.aborted) this.#recycleConnections()
@@ -98,7 +98,7 @@ export class RestClient {
       const response = await this.#send({ ...request, method: 'GET' }, (d) => {
         dispatcher = d
       })
-      if (response.httpStatusCode !== 200) throw toKubeApiError(response.httpStatusCode, await response.body.text(), label)
+      if (response.httpStatusCode !== 200) throw toKubeApiError(response.httpStatusCode, await response.body.text(), label, response.headers['retry-after'])
       const body = response.body.stream()
       if (!body) throw new Error(`[kube] ${label}: the response has no body`)
       return { body, close }

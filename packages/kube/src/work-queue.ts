@@ -38,7 +38,7 @@ export interface WorkQueueOptions {
   /** Used in log lines (`rollouts`). */
   name?: string
   clock?: Clock
-  /** How long a failed key waits. Default: `createDefaultRateLimiter` (5 ms doubling to 1000 s, overall 10/s burst 100). */
+  /** How long a failed key waits. Default: `createDefaultRateLimiter` (5 ms doubling to 1000 s, overall 10/s burst 100; at most 2 s while the API server is unavailable). */
   rateLimiter?: RateLimiter
   logger?: Logger
 }
@@ -122,9 +122,9 @@ export class WorkQueue {
     this.#waiting.set(key, { at, handle })
   }
 
-  /** Queues `key` after its backoff (one more failure recorded); returns the delay chosen. */
-  addRateLimited(key: string): number {
-    const delay = this.#rateLimiter.when(key)
+  /** Queues `key` after its backoff (one more failure recorded, of `error` when given); returns the delay chosen. */
+  addRateLimited(key: string, error?: unknown): number {
+    const delay = this.#rateLimiter.when(key, error)
     this.addAfter(key, delay)
     return delay
   }
@@ -246,7 +246,7 @@ export class WorkQueue {
         outcome = { type: 'terminal', error }
         this.#logger.error({ queue: this.#name, key, ...errorFields(error) }, 'reconcile failed terminally; not retrying')
       } else {
-        const delayMs = this.addRateLimited(key)
+        const delayMs = this.addRateLimited(key, error)
         const failures = this.failures(key)
         outcome = { type: 'retry', error, delayMs, failures }
         this.#logger.warn({ queue: this.#name, key, failures, delayMs, ...errorFields(error) }, 'reconcile failed; retrying')

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { NginxTrafficRouting } from '@sluice/core'
 import { desiredTraffic } from '@sluice/core/testing'
 import {
+  argoCanaryRules,
   buildCanaryIngress,
   canaryAnnotations,
   canaryIngressName,
@@ -254,5 +255,36 @@ describe('readCanaryWeight and readHeaderRoutes', () => {
   it('reads route names in order', () => {
     expect(readHeaderRoutes(ingress({ 'sluice.dev/header-routes': 'b,a' }))).toEqual(['b', 'a'])
     expect(readHeaderRoutes(ingress({}))).toEqual([])
+  })
+})
+
+describe('a canary Ingress Argo Rollouts left', () => {
+  const stable = stableIngress({ rules: [{ host: 'a.example', http: { paths: [path('/', 'web-stable'), path('/docs', 'docs')] } }, { host: 'cdn.example', http: { paths: [path('/', 'cdn')] } }] })
+  const argoRules = [{ host: 'a.example', http: { paths: [path('/', 'web-canary'), path('/docs', 'docs')] } }]
+  const input = { stable, name: 'web-web-canary', config: { stableIngress: 'web' } as NginxTrafficRouting, canaryService: 'web-canary', stableService: 'web-stable', desired: desiredTraffic(20) }
+  const argoMade: Ingress = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'web-web-canary', namespace: 'default', annotations: { [`${P}/canary`]: 'true', [`${P}/canary-weight`]: '20' } },
+    spec: { rules: argoRules },
+  }
+
+  it('argoCanaryRules: whole rules that reach the stable Service, with it swapped for the canary', () => {
+    expect(argoCanaryRules(stable, 'web-stable', 'web-canary')).toEqual(argoRules)
+  })
+
+  it('keeps its rules and needs no write at the same weight', () => {
+    const built = buildCanaryIngress({ ...input, existing: argoMade })
+    if (!built.ok) throw new Error(built.problem)
+    expect(built.ingress.spec?.rules).toEqual(argoRules)
+    expect(isCanaryIngressUpToDate(argoMade, built.ingress)).toBe(true)
+  })
+
+  it('is written at another weight, and an Ingress in another form gets Sluice\'s rules', () => {
+    const built = buildCanaryIngress({ ...input, desired: desiredTraffic(50), existing: argoMade })
+    if (!built.ok) throw new Error(built.problem)
+    expect(isCanaryIngressUpToDate(argoMade, built.ingress)).toBe(false)
+    const other = buildCanaryIngress({ ...input, existing: { ...argoMade, spec: { rules: [] } } })
+    expect(other.ok && other.ingress.spec?.rules).toEqual([{ host: 'a.example', http: { paths: [path('/', 'web-canary')] } }])
   })
 })

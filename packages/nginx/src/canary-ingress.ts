@@ -6,7 +6,7 @@
  * Everything here is pure: the desired canary Ingress from the stable Ingress, the router
  * configuration and the desired traffic; and the reverse reads for `observe()`.
  */
-import { cloneJson, isJsonSubset } from '@sluice/core'
+import { cloneJson, isJsonSubset, jsonEqual } from '@sluice/core'
 import type { DesiredTraffic, NginxTrafficRouting } from '@sluice/core'
 import { canaryByHeaderAnnotations, headerAnnotationKeys } from './canary-by-header.ts'
 import { INGRESS_API_VERSION, INGRESS_CLASS_ANNOTATION, INGRESS_KIND } from './ingress.ts'
@@ -53,6 +53,22 @@ export function canaryRules(stable: Ingress, stableService: string, canaryServic
   return rules
 }
 
+/**
+ * The rules Argo Rollouts writes into its canary Ingress: every stable rule that has a path to the
+ * stable Service, whole, with those paths pointed at the canary Service. A canary Ingress Argo
+ * Rollouts left in this form is adopted as it is (see `buildCanaryIngress`'s `existing`).
+ */
+export function argoCanaryRules(stable: Ingress, stableService: string, canaryService: string): IngressRule[] {
+  const rules: IngressRule[] = []
+  for (const rule of stable.spec?.rules ?? []) {
+    if (!(rule.http?.paths ?? []).some((p) => p.backend.service?.name === stableService)) continue
+    const copy = cloneJson(rule)
+    for (const path of copy.http?.paths ?? []) if (path.backend.service?.name === stableService) path.backend.service.name = canaryService
+    rules.push(copy)
+  }
+  return rules
+}
+
 export interface CanaryIngressInput {
   /** The stable Ingress as read from the API. */
   stable: Ingress
@@ -62,6 +78,12 @@ export interface CanaryIngressInput {
   canaryService: string
   stableService: string
   desired: DesiredTraffic
+  /**
+   * The canary Ingress as it is, if it exists. When its rules are the ones Argo Rollouts derives
+   * from the stable Ingress (`argoCanaryRules`), they are kept: taking over from Argo Rollouts
+   * rewrites nothing.
+   */
+  existing?: Ingress
 }
 
 export type CanaryIngressResult = { ok: true; ingress: Ingress } | { ok: false; problem: string }
@@ -69,7 +91,9 @@ export type CanaryIngressResult = { ok: true; ingress: Ingress } | { ok: false; 
 /** The canary Ingress that carries `desired` (without owner references: `ensureOwned` adds them). */
 export function buildCanaryIngress(input: CanaryIngressInput): CanaryIngressResult {
   const { stable, config, desired } = input
-  const rules = canaryRules(stable, input.stableService, input.canaryService)
+  const argoRules = argoCanaryRules(stable, input.stableService, input.canaryService)
+  const keepArgoRules = input.existing !== undefined && argoRules.length > 0 && jsonEqual(input.existing.spec?.rules, argoRules)
+  const rules = keepArgoRules ? argoRules : canaryRules(stable, input.stableService, input.canaryService)
   if (rules.length === 0) {
     return { ok: false, problem: `no path of its rules has the stable Service "${input.stableService}" as backend` }
   }
@@ -141,6 +165,11 @@ export function canaryAnnotations(
  */
 export function isCanaryIngressUpToDate(existing: Ingress, desired: Ingress): boolean {
   const { ownerReferences: _ignored, ...metadata } = desired.metadata
+  // An Ingress Sluice never wrote (Argo Rollouts made it) has no bookkeeping yet; it is not a reason to write.
+  if (existing.metadata.annotations?.[MANAGED_ANNOTATIONS_ANNOTATION] === undefined && metadata.annotations) {
+    const { [MANAGED_ANNOTATIONS_ANNOTATION]: _bookkeeping, ...annotations } = metadata.annotations
+    metadata.annotations = annotations
+  }
   if (!isJsonSubset({ ...desired, metadata }, existing)) return false
   const wanted = desired.metadata.annotations ?? {}
   const present = existing.metadata.annotations ?? {}

@@ -103,6 +103,7 @@ export function createNginxRouter(options: NginxRouterOptions, deps: RouterDeps)
       const stableRef = ingressRef(namespace, ref.name)
       const stable = await kube.get<Ingress>(stableRef)
       if (!stable) throw new AdapterError(ADAPTER, describeObject(stableRef), 'not found', { terminal: true })
+      const before = await kube.get<Ingress>(canaryRef(ref.name))
       const built = buildCanaryIngress({
         stable,
         name: canaryRef(ref.name).name,
@@ -110,9 +111,9 @@ export function createNginxRouter(options: NginxRouterOptions, deps: RouterDeps)
         canaryService: target.canaryService,
         stableService: target.stableService,
         desired,
+        ...(before ? { existing: before } : {}),
       })
       if (!built.ok) throw new AdapterError(ADAPTER, describeObject(stable), built.problem, { terminal: true })
-      const before = await kube.get<Ingress>(canaryRef(ref.name))
       const result = await ensureOwned(kube, built.ingress, {
         adapter: ADAPTER,
         fieldManager: FIELD_MANAGER,

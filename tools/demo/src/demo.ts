@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const api = createKubeApi(kc, { userAgent: 'sluice-demo' })
 
   say(`${clock()}  2/5 installing the CRDs: argoproj.io Rollout, and SMI TrafficSplit (the demo's stand-in mesh)`)
-  await installCrds(kc, [join(root, 'apps/controller/chart/crds/rollouts.argoproj.io.yaml'), join(root, 'packages/smi/test/crds/trafficsplit.yaml')])
+  await installCrds(kc, [join(root, 'apps/controller/chart/files/crds/rollouts.argoproj.io.yaml'), join(root, 'packages/smi/test/crds/trafficsplit.yaml')])
   const ns = await createTestNamespace(kc, 'sluice-demo')
   const namespace = ns.name
 

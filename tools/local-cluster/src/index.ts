@@ -323,3 +323,6 @@ export async function installCrds(
   }
   return installed
 }
+
+export { isApiServerReady, startApiServer, stopApiServer, waitForApiServerReady } from './api-server.ts'
+export type { StoppedApiServer } from './api-server.ts'

@@ -22,7 +22,7 @@ import type { Env } from '@sluice/controller/e2e-harness'
 import { cliMain, fromSourceLauncher, hasTmux, kubectlDir, on, pathWithNode, quote, sluice, start, Terminal } from './sluice.ts'
 
 const virtualServiceCrd = fileURLToPath(new URL('../../../../packages/istio/test/crds/virtualservice.yaml', import.meta.url))
-const analysisCrds = fileURLToPath(new URL('../../../controller/chart/crds/analysis-experiments.argoproj.io.yaml', import.meta.url))
+const analysisCrds = fileURLToPath(new URL('../../../controller/chart/files/crds/analysis-experiments.argoproj.io.yaml', import.meta.url))
 
 const services = `
 apiVersion: v1

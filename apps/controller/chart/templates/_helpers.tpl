@@ -27,3 +27,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The namespace the controller watches: empty for every namespace (cluster install only). */}}
+{{- define "sluice.watchNamespace" -}}
+{{- if .Values.clusterInstall -}}
+{{- .Values.watchNamespace -}}
+{{- else -}}
+{{- .Values.watchNamespace | default .Release.Namespace -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Refuses values that would render a broken or unsafe installation. */}}
+{{- define "sluice.validate" -}}
+{{- if and (gt (int .Values.replicas) 1) (not .Values.leaderElection.enabled) -}}
+{{- fail (printf "leaderElection.enabled=false with replicas=%d: every replica would write to the same Rollouts; set replicas=1 or leaderElection.enabled=true" (int .Values.replicas)) -}}
+{{- end -}}
+{{- if and .Values.serviceMonitor.enabled (not .Values.metricsService.enabled) -}}
+{{- fail "serviceMonitor.enabled=true needs metricsService.enabled=true: the ServiceMonitor scrapes the metrics Service" -}}
+{{- end -}}
+{{- end -}}

@@ -39,3 +39,34 @@ export function observePod(object: KubeObject): ObservedPod {
   if (object.metadata.deletionTimestamp) pod.terminating = true
   return pod
 }
+
+/** The label that ties an EndpointSlice to its Service. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name'
+
+interface EndpointSliceJson extends KubeObject {
+  endpoints?: { conditions?: { ready?: boolean } }[] | null
+}
+
+/**
+ * Endpoints ready for traffic across a Service's EndpointSlices. `conditions.ready` unset counts as
+ * ready, as the EndpointSlice API says it must be read.
+ *   one slice, 2 endpoints ready and 1 not → 2;   no slice, or slices with no endpoints → 0
+ */
+export function readyEndpoints(slices: readonly KubeObject[]): number {
+  let ready = 0
+  for (const slice of slices as readonly EndpointSliceJson[]) {
+    for (const endpoint of slice.endpoints ?? []) if (endpoint.conditions?.ready !== false) ready += 1
+  }
+  return ready
+}
+
+/**
+ * What the controller keeps of an EndpointSlice: its identity and labels and each endpoint's
+ * readiness, nothing else (addresses, ports, topology), so that watching every Service's slices costs
+ * little memory. `readyEndpoints` of the result is that of the slice.
+ */
+export function endpointReadiness(slice: KubeObject): KubeObject {
+  const { name, namespace, labels, resourceVersion, uid } = slice.metadata
+  const endpoints = ((slice as EndpointSliceJson).endpoints ?? []).map((e) => ({ conditions: e.conditions?.ready === undefined ? {} : { ready: e.conditions.ready } }))
+  return { apiVersion: slice.apiVersion, kind: slice.kind, metadata: { name, namespace, labels, resourceVersion, uid }, endpoints }
+}

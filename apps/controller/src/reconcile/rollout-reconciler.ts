@@ -6,7 +6,6 @@
 import {
   AdapterError,
   configuredRouters,
-  describeStep,
   fieldError,
   isTerminal,
   planRollout,
@@ -23,7 +22,6 @@ import type {
   PlanOptions,
   Rollout,
   RolloutEvent,
-  RolloutPlan,
   RolloutStatus,
   TrafficRouter,
 } from '@sluice/core'
@@ -36,13 +34,20 @@ import type { RouterRegistry } from '../traffic-routers.ts'
 import { breakPlan } from './chaos-break.ts'
 import type { ChaosBreak } from './chaos-break.ts'
 import { executeAction } from './execute.ts'
-import { observePod, observeReplicaSet, observeService } from './observe.ts'
+import { observePod, observeReplicaSet, observeService, readyEndpoints, SERVICE_NAME_LABEL } from './observe.ts'
+import { logReconcile } from './reconcile-log.ts'
 
 export interface RolloutReconcilerDeps {
   /** Reads answered from the informer caches where one covers the kind. */
   kube: ClusterKubeApi
   rollouts: Informer<Rollout>
   replicaSets: Informer<KubeObject>
+  /**
+   * EndpointSlices of Services, when the controller may watch them: the canary Service's ready
+   * endpoints are then observed (none → no traffic to it). Without it only a missing canary
+   * Service is noticed, and the canary ReplicaSet's available pods stand in for its endpoints.
+   */
+  endpointSlices?: Informer<KubeObject>
   registry: RouterRegistry
   events: EventRecorder
   metrics: ControllerMetrics
@@ -174,11 +179,12 @@ export class RolloutReconciler {
       this.#deps.metrics.setRollout(rollout)
     }
     if (flushCountsInMs !== undefined) {
-      logPlan(log, rollout, plan)
+      logReconcile(log, rollout, plan, { acted, statusWritten })
       return { type: 'requeueAfter', ms: Math.min(flushCountsInMs, plan.requeueAfterMs ?? Number.POSITIVE_INFINITY) }
     }
-    for (const event of eventsToRecord(log, plan.events, routerEvents)) this.#deps.events.record(rollout, { type: event.type, reason: event.reason, note: event.message })
-    logPlan(log, rollout, plan)
+    const { record, logOnly } = eventsToRecord(plan.events, routerEvents)
+    for (const event of record) this.#deps.events.record(rollout, { type: event.type, reason: event.reason, note: event.message })
+    logReconcile(log, rollout, plan, { acted, statusWritten, routerChanges: logOnly.map((e) => e.message) })
     // A pass that changed something is followed by another one right away (the planner moves one
     // step per pass, and the caches already hold what was written): no waiting for our own watch
     // events. A Rollout that never settles is slowed down instead of spinning.
@@ -204,7 +210,15 @@ export class RolloutReconciler {
     for (const serviceName of new Set([canary?.canaryService, canary?.stableService])) {
       if (!serviceName) continue
       const service = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name: serviceName })
-      if (service) services.push(observeService(service))
+      if (!service) continue
+      const observed = observeService(service)
+      const slices = this.#deps.endpointSlices?.store
+      // Only for the canary Service (the stable one carries the traffic that has nowhere else to go),
+      // and only with a selector: the EndpointSlice controller keeps its slices, and ours is one.
+      if (slices && serviceName === canary?.canaryService && Object.keys(observed.selector).length > 0) {
+        observed.readyEndpoints = readyEndpoints(slices.byLabel(SERVICE_NAME_LABEL, serviceName).filter((slice) => slice.metadata.namespace === namespace))
+      }
+      services.push(observed)
     }
 
     const routerErrors: FieldError[] = []
@@ -300,15 +314,14 @@ export class RolloutReconciler {
 /**
  * One Event per transition, worded as Argo Rollouts words it: a weight change is the planner's
  * TrafficWeightUpdated Event alone ("Traffic weight updated from 0 to 5"), and the objects the
- * routers changed for it go to the log; router changes without a weight change (hashes moved,
- * drift repaired, routes added) get a TrafficRoutingUpdated Event of their own, which Argo does
- * not have.
+ * routers changed for it go to the log (`logOnly`); router changes without a weight change (hashes
+ * moved, drift repaired, routes added) get a TrafficRoutingUpdated Event of their own, which Argo
+ * does not have.
  */
-function eventsToRecord(log: Logger, events: RolloutEvent[], routerEvents: RolloutEvent[]): RolloutEvent[] {
-  const weight = events.find((e) => e.reason === 'TrafficWeightUpdated')
-  if (!weight || routerEvents.length === 0) return [...events, ...routerEvents]
-  log.info({ weight: weight.message, objects: routerEvents.map((e) => e.message) }, 'traffic routing updated')
-  return events
+function eventsToRecord(events: RolloutEvent[], routerEvents: RolloutEvent[]): { record: RolloutEvent[]; logOnly: RolloutEvent[] } {
+  const weight = events.some((e) => e.reason === 'TrafficWeightUpdated')
+  if (!weight || routerEvents.length === 0) return { record: [...events, ...routerEvents], logOnly: [] }
+  return { record: events, logOnly: routerEvents }
 }
 
 /**
@@ -330,23 +343,3 @@ function errorMessage(error: unknown): string {
   if (error instanceof TerminalError || error instanceof AdapterError || error instanceof Error) return error.message
   return String(error)
 }
-
-function logPlan(log: Logger, rollout: Rollout, plan: RolloutPlan): void {
-  const status = plan.status
-  const index = status.currentStepIndex
-  const steps = rollout.spec.strategy?.canary?.steps ?? []
-  log.info(
-    {
-      phase: status.phase,
-      step: index === undefined ? null : `${index}/${steps.length}`,
-      stepName: index === undefined ? null : describeStep(steps[index]),
-      weight: status.canary?.weights?.canary.weight ?? null,
-      actions: plan.actions.map((a) => (a.type === 'scaleReplicaSet' && a.why ? `${a.type} (${a.why})` : a.type)),
-      requeueAfterMs: plan.requeueAfterMs ?? null,
-      ...(status.conditions?.find((c) => c.type === 'InvalidSpec') ? { invalid: status.message } : {}),
-      ...(plan.missingReferences ? { waitingFor: plan.missingReferences } : {}),
-    },
-    'reconciled',
-  )
-}
-

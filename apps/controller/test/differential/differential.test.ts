@@ -16,7 +16,7 @@ import { argoRolloutsCrdFiles, kubectlArgoRollouts, startArgoController } from '
 import type { ArgoControllerProcess } from '@sluice/argo-rollouts'
 import { apply, repoRoot, rolloutYaml, servicesYaml, startController } from '../e2e/harness.ts'
 import type { Env } from '../e2e/harness.ts'
-import { allowedFields, baseKinds, userAgent, comparable, differingFields, settle, sideBySide, watchSide } from './trace.ts'
+import { allowedFields, baseKinds, userAgent, comparable, differingFields, quick, settle, sideBySide, watchSide, withoutHeaderRoutes } from './trace.ts'
 import type { AllowedDifference, Side, State, WatchedKind } from './trace.ts'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -62,24 +62,6 @@ interface Scenario {
 /** Promotes at every indefinite pause until Healthy (at most `max` times). */
 async function promoteToHealthy(d: Driver, max = 8): Promise<void> {
   for (let i = 0; i < max && d.state()['status.phase'] === 'Paused'; i++) await d.cli(['promote', d.rollout])
-}
-
-/** An example bundle made quick: at most 4 replicas, every timed pause 1 s. */
-function quick(yaml: string): string {
-  return yaml
-    .replace(/^( {2}replicas:) (\d+)/m, (_, key: string, n: string) => `${key} ${Math.min(Number(n), 4)}`)
-    .replace(/pause: *\{ *duration: *[^}]+\}/g, 'pause: { duration: 1 }')
-}
-
-/**
- * The bundle without its setHeaderRoute steps and managedRoutes: for nginx.yaml, whose header route
- * Argo Rollouts v1.10.2 rejects for NGINX (see docs/argo-rollouts-differences.md); the rest of the
- * example is still compared.
- */
-function withoutHeaderRoutes(yaml: string): string {
-  return yaml
-    .replace(/^( +)- setHeaderRoute:\n(?:\1 +.*\n)+/gm, '')
-    .replace(/^( +)managedRoutes:.*\n(?:\1 +.*\n)+/gm, '')
 }
 
 const examplesDir = join(repoRoot, 'examples')

@@ -415,7 +415,8 @@ spec:
     await e.api.mergePatchStatus(ingressRef(e, 'web'), { status: { loadBalancer: { ingress: [{ hostname: lb.dnsName }] } } })
     const rollouts = await record(e, 'argoproj.io/v1alpha1', 'Rollout')
     try {
-      const controller = await startController(e, { extraArgs: ['--aws-verify-target-group', '--aws-endpoint', endpoint, '--aws-region', 'us-east-1'] })
+      // At debug, the controller logs every reconcile (at info only those that change something), and the test counts the checks.
+      const controller = await startController(e, { extraArgs: ['--aws-verify-target-group', '--aws-endpoint', endpoint, '--aws-region', 'us-east-1', '--log-level', 'debug'] })
       expect(controller.lines().find((l) => l.msg === 'ALB weight verification on')).toMatchObject({ region: 'us-east-1', endpoint })
       await apply(e, rollout)
       const ref = { namespace: e.namespace, name: 'web' }

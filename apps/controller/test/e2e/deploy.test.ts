@@ -5,18 +5,17 @@
  * is still enough).
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { AuthenticationV1Api, AuthorizationV1Api, CoreV1Api } from '@kubernetes/client-node'
+import { AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node'
 import { restart } from '@sluice/client'
 import type { KubeObject } from '@sluice/core'
 import { createTestNamespace, loadKubeConfig } from '@sluice/local-cluster'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { parseAllDocuments, stringify } from 'yaml'
-import { apply, eventually, getRollout, replicaSets, repoRoot, rolloutRef, rolloutWhere, rolloutYaml, servicesYaml, setUp, startController, tearDown, updateImage } from './harness.ts'
+import { apply, eventually, getRollout, helmBinary, replicaSets, repoRoot, rolloutRef, rolloutWhere, rolloutYaml, serviceAccountKubeconfig, servicesYaml, setUp, startController, tearDown, updateImage } from './harness.ts'
 import type { Env } from './harness.ts'
 import { createKubeApi } from '@sluice/kube'
 
@@ -27,8 +26,7 @@ const smiCrd = fileURLToPath(new URL('../../../../packages/smi/test/crds/traffic
 
 let helm = ''
 beforeAll(async () => {
-  const { stdout } = await run('bash', [join(repoRoot, 'tools/helm/build.sh')], { maxBuffer: 1 << 24 })
-  helm = stdout.trim().split('\n').pop() ?? ''
+  helm = await helmBinary()
 }, 1_200_000)
 
 const parse = (text: string) =>
@@ -41,7 +39,7 @@ describe('manifests and chart', () => {
   const api = () => createKubeApi(loadKubeConfig(kubeconfigPath()), { userAgent: 'sluice-e2e' })
 
   it('deploy/install.yaml is what the chart renders (run tools/helm/render.sh after changing the chart)', async () => {
-    const { stdout } = await run(helm, ['template', 'sluice-controller', chart, '--namespace', 'sluice-system', '--include-crds', '--kube-version', '1.36.3'])
+    const { stdout } = await run(helm, ['template', 'sluice-controller', chart, '--namespace', 'sluice-system'])
     const committed = parse(await readFile(installYaml, 'utf8')).filter((o) => o.kind !== 'Namespace')
     expect(stringify(committed)).toBe(stringify(parse(stdout)))
   })
@@ -71,7 +69,7 @@ describe('manifests and chart', () => {
       const env = { ...process.env, KUBECONFIG: kubeconfigPath() }
       await run(
         helm,
-        ['install', 'e2e', chart, '--namespace', ns.name, '--skip-crds', '--wait', '--timeout', '120s', '--set', 'watchNamespace=apps', '--set', 'replicas=1', '--set', 'logLevel=debug'],
+        ['install', 'e2e', chart, '--namespace', ns.name, '--set', 'crds.install=false', '--wait', '--timeout', '120s', '--set', 'watchNamespace=apps', '--set', 'replicas=1', '--set', 'logLevel=debug'],
         { env },
       )
       const d = await api().get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns.name, name: 'e2e-sluice-controller' })
@@ -97,26 +95,7 @@ describe('least-privilege RBAC', () => {
     for (const object of parse(await readFile(installYaml, 'utf8'))) await kube.apply(object, { fieldManager: 'sluice-e2e' })
 
     // A token of the controller's ServiceAccount, and a kubeconfig that holds nothing else.
-    const token = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
-      name: 'sluice-controller',
-      namespace: 'sluice-system',
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-    })
-    const cluster = admin.getCurrentCluster()
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-sa-'))
-    const saKubeconfig = join(dir, 'kubeconfig')
-    const caData = cluster?.caData ?? (cluster?.caFile ? Buffer.from(await readFile(cluster.caFile)).toString('base64') : '')
-    await writeFile(
-      saKubeconfig,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'local', cluster: { server: cluster?.server, 'certificate-authority-data': caData } }],
-        users: [{ name: 'sluice-controller', user: { token: token.status?.token } }],
-        contexts: [{ name: 'sa', context: { cluster: 'local', user: 'sluice-controller' } }],
-        'current-context': 'sa',
-      }),
-    )
+    const saKubeconfig = await serviceAccountKubeconfig(admin, 'sluice-system', 'sluice-controller')
     const whoami = await loadKubeConfig(saKubeconfig).makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } })
     expect(whoami.status?.userInfo?.username).toBe('system:serviceaccount:sluice-system:sluice-controller')
     const can = async (verb: string, group: string, resource: string) =>

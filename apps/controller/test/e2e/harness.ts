@@ -5,6 +5,9 @@
 // Brings in the type of inject('kubeconfigPath').
 import type {} from '@sluice/local-cluster/vitest-global-setup'
 import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createTestNamespace, installCrds, loadKubeConfig } from '@sluice/local-cluster'
@@ -12,12 +15,13 @@ import type { TestNamespace } from '@sluice/local-cluster'
 import { createKubeApi } from '@sluice/kube'
 import type { ClusterKubeApi } from '@sluice/kube'
 import type { KubeObject, Rollout } from '@sluice/core'
+import { CoreV1Api } from '@kubernetes/client-node'
 import type { KubeConfig } from '@kubernetes/client-node'
-import { parseAllDocuments } from 'yaml'
+import { parseAllDocuments, stringify } from 'yaml'
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 const controllerMain = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
-export const rolloutCrd = fileURLToPath(new URL('../../chart/crds/rollouts.argoproj.io.yaml', import.meta.url))
+export const rolloutCrd = fileURLToPath(new URL('../../chart/files/crds/rollouts.argoproj.io.yaml', import.meta.url))
 
 export interface ControllerProcess {
   readonly child: ChildProcess
@@ -423,4 +427,45 @@ export function eventsWhere(env: Env, name: string, what: string, ready: (events
     const events = await eventsFor(env, name)
     return ready(events) ? events : undefined
   })
+}
+
+let helmPath: Promise<string> | undefined
+
+/** Path of the helm CLI, built from its Go module into the cache on a fresh machine (tools/helm/build.sh, minutes). */
+export function helmBinary(): Promise<string> {
+  helmPath ??= new Promise((resolve, reject) => {
+    const child = spawn('bash', [fileURLToPath(new URL('../../../../tools/helm/build.sh', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').pop() ?? '') : reject(new Error(`tools/helm/build.sh exited ${code}`))))
+  })
+  return helmPath
+}
+
+/**
+ * A kubeconfig file that holds nothing but a token of ServiceAccount `namespace/name`, for running the
+ * controller with exactly the rights an installation grants it.
+ */
+export async function serviceAccountKubeconfig(admin: KubeConfig, namespace: string, name: string): Promise<string> {
+  const token = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  })
+  const cluster = admin.getCurrentCluster()
+  const caData = cluster?.caData ?? (cluster?.caFile ? Buffer.from(await readFile(cluster.caFile)).toString('base64') : '')
+  const file = join(await mkdtemp(join(tmpdir(), 'sluice-sa-')), 'kubeconfig')
+  await writeFile(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'local', cluster: { server: cluster?.server, 'certificate-authority-data': caData } }],
+      users: [{ name, user: { token: token.status?.token } }],
+      contexts: [{ name: 'sa', context: { cluster: 'local', user: name } }],
+      'current-context': 'sa',
+    }),
+  )
+  return file
 }

@@ -16,6 +16,12 @@ export interface EnsureOwnedOptions<T extends KubeObject> {
    * when removing a field you set before must count as a change.
    */
   isUpToDate?: (existing: T, desired: T) => boolean
+  /**
+   * True for an object of that name that `owner` does not control but that was left for it by
+   * another controller in the very shape this adapter writes (Argo Rollouts' canary Mappings carry
+   * no owner reference). It is taken over: written once with the owner reference added.
+   */
+  adopt?: (existing: T) => boolean
 }
 
 /**
@@ -30,7 +36,8 @@ export async function ensureOwned<T extends KubeObject>(kube: KubeApi, desired: 
   }
   const existing = await kube.get<T>(refOf(desired))
   if (existing) {
-    if (!isControlledBy(existing, options.owner)) {
+    const adopting = !isControlledBy(existing, options.owner) && options.adopt?.(existing) === true
+    if (!isControlledBy(existing, options.owner) && !adopting) {
       throw new AdapterError(
         options.adapter,
         describeObject(existing),
@@ -39,7 +46,7 @@ export async function ensureOwned<T extends KubeObject>(kube: KubeApi, desired: 
       )
     }
     const upToDate = options.isUpToDate ?? defaultIsUpToDate
-    if (upToDate(existing, owned)) return 'unchanged'
+    if (!adopting && upToDate(existing, owned)) return 'unchanged'
   }
   await kube.apply(owned, { fieldManager: options.fieldManager, force: true })
   return existing ? 'updated' : 'created'

@@ -4,6 +4,7 @@
  * interface an application hands to the adapters (the controller backs it with a real client, tests
  * with `createMemoryKube()`).
  */
+import { brandErrorClass } from '../errors.ts'
 
 export interface OwnerReference {
   apiVersion: string
@@ -93,13 +94,18 @@ export class KubeApiError extends Error {
   readonly status: number
   /** The API's reason (`NotFound`, `Conflict`, `AlreadyExists`, `Invalid`, ...). */
   readonly reason: string
+  /** The answer's Retry-After, in seconds (429 Too Many Requests, some 503s), when it had one. */
+  readonly retryAfterSeconds?: number
 
-  constructor(status: number, reason: string, message: string, options?: ErrorOptions) {
+  constructor(status: number, reason: string, message: string, options?: ErrorOptions & { retryAfterSeconds?: number }) {
     super(message, options)
     this.status = status
     this.reason = reason
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds
   }
 }
+// Recognised across copies of @sluice/core, as TerminalError is (errors.ts).
+brandErrorClass(KubeApiError, 'KubeApiError')
 
 export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.status === 404

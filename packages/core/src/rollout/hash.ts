@@ -1,4 +1,5 @@
 import { canonicalJson } from '../kube/json.ts'
+import { goJsonOfSteps } from './go-json.ts'
 import type { CanaryStep, PodTemplateSpec } from './types.ts'
 
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789'
@@ -25,11 +26,9 @@ function encode(hash: number): string {
  * then the collision count (when set) as 4 little-endian bytes and 4 zero bytes.
  *
  * Argo Rollouts hashes Go's JSON encoding of the template, whose field order and defaults cannot be
- * reproduced byte for byte here, so the same template gets a different hash under Sluice. The
- * planner's fallback, `runsTemplate`, does NOT recognise a ReplicaSet created by Argo Rollouts today:
- * `isJsonSubset` compares arrays whole, and the stored `spec.containers` carry the API server's
- * defaults (imagePullPolicy, terminationMessagePath, terminationMessagePolicy), so the containers
- * never match (issue 13, item 1; not fixed yet).
+ * reproduced byte for byte here, so the same template gets a different hash under Sluice. A
+ * ReplicaSet Argo Rollouts made is recognised instead by the Rollout's own current status or by
+ * comparing templates with the API server's defaults applied (`findReplicaSetFor`).
  */
 export function podTemplateHash(template: PodTemplateSpec | undefined, collisionCount?: number): string {
   const text = new TextEncoder().encode(canonicalJson(template ?? {}))
@@ -42,7 +41,21 @@ export function podTemplateHash(template: PodTemplateSpec | undefined, collision
   return encode(fnv1a32(bytes))
 }
 
-/** `status.currentStepHash`: the same scheme over the steps, so a change of steps restarts the update. */
+/**
+ * `status.currentStepHash`, computed exactly as Argo Rollouts computes it (FNV-1a over Go's JSON of
+ * the steps, see `goJsonOfSteps`), so a change of steps restarts the update under either controller
+ * and neither restarts a Rollout the other was running. `undefined` (no `steps`) and `[]` differ, as
+ * they do in Go (`null` and `[]`).
+ */
 export function stepsHash(steps: readonly CanaryStep[] | undefined): string {
+  return encode(fnv1a32(new TextEncoder().encode(goJsonOfSteps(steps))))
+}
+
+/**
+ * The step hash Sluice recorded before it computed Argo Rollouts' (FNV-1a over the steps' canonical
+ * JSON, `[]` when absent): still accepted, and replaced, so that upgrading Sluice does not restart
+ * the steps of a Rollout in progress.
+ */
+export function legacyStepsHash(steps: readonly CanaryStep[] | undefined): string {
   return encode(fnv1a32(new TextEncoder().encode(canonicalJson(steps ?? []))))
 }

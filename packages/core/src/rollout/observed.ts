@@ -33,6 +33,11 @@ export interface ObservedService {
   name: string
   selector: Record<string, string>
   annotations: Record<string, string>
+  /**
+   * Ready endpoints in the Service's EndpointSlices, when the application observes them (undefined:
+   * not known, not checked). A canary Service with 0 gets no traffic.
+   */
+  readyEndpoints?: number
 }
 
 /** A pod of one of the Rollout's ReplicaSets (needed only for `spec.restartAt`). */

@@ -134,6 +134,8 @@ const observedArb: fc.Arbitrary<ObservedRollout> = shapeArb.chain((shape) => {
       canarySelector: fc.constantFrom(CANARY_HASH, STABLE_HASH, undefined),
       paused: fc.boolean(),
       settled: fc.boolean(),
+      // The canary Service: there (endpoints not observed), gone, or there with 0 or some ready endpoints.
+      canaryService: fc.constantFrom('present', 'present', 'missing', 'no-endpoints', 'ready'),
     })
     .map((o): ObservedRollout => {
       if (o.settled) {
@@ -166,12 +168,14 @@ const observedArb: fc.Arbitrary<ObservedRollout> = shapeArb.chain((shape) => {
           : {}),
       }
       const managed = { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' }
+      const canaryService = { name: 'web-canary', selector: { app: 'web', ...(o.canarySelector ? { 'rollouts-pod-template-hash': o.canarySelector } : {}) }, annotations: managed }
+      const endpoints = { present: {}, missing: {}, 'no-endpoints': { readyEndpoints: 0 }, ready: { readyEndpoints: 3 } }[o.canaryService]
       return {
         rollout: makeRollout(shape, status),
         replicaSets: [o.canary, o.stable, ...(o.older ? [o.older] : [])],
         services: [
           { name: 'web-stable', selector: { app: 'web', 'rollouts-pod-template-hash': STABLE_HASH }, annotations: managed },
-          { name: 'web-canary', selector: { app: 'web', ...(o.canarySelector ? { 'rollouts-pod-template-hash': o.canarySelector } : {}) }, annotations: managed },
+          ...(o.canaryService === 'missing' ? [] : [{ ...canaryService, ...endpoints }]),
         ],
         routerCapabilities: capabilities,
       }
@@ -275,7 +279,25 @@ function checkOldStableWaitsForDelay({ observed, plan, now }: Context): void {
   }
 }
 
+/** True when the canary Service is gone or has no ready endpoint: it can take no traffic. */
+function isCanaryServiceUnservable(observed: ObservedRollout): boolean {
+  const service = observed.services.find((s) => s.name === 'web-canary')
+  return !service || service.readyEndpoints === 0
+}
+
+/** Traffic never goes to a canary Service that cannot take it: no weight, no managed route (issue 18). */
+function checkNoTrafficToUnservableCanaryService({ observed, plan }: Context): void {
+  if (!isCanaryServiceUnservable(observed)) return
+  for (const { desired } of traffic(plan)) {
+    expect(desired.canary.weight, 'weight on a canary Service that is missing or has no ready endpoint').toBe(0)
+    expect(desired.headerRoutes.length + desired.mirrorRoutes.length, 'managed routes to a canary Service that cannot take traffic').toBe(0)
+  }
+}
+
 function checkStableCapacityGate({ observed, plan }: Context): void {
+  // All traffic goes to the stable when the canary Service cannot take any, whatever its size:
+  // part of it fails on an undersized stable, all of it on a missing Service.
+  if (isCanaryServiceUnservable(observed)) return
   const R = observed.rollout.spec.replicas ?? 1
   const stable = rs(observed, observed.rollout.status?.stableRS)
   for (const { desired } of traffic(plan)) {
@@ -307,11 +329,12 @@ const invariants = [
   checkWeightsSum,
   checkOldStableWaitsForDelay,
   checkStableCapacityGate,
+  checkNoTrafficToUnservableCanaryService,
 ]
 
 describe('planRollout: safety invariants over random observed states', () => {
   it('the generator reaches the interesting states (or the invariants below would hold vacuously)', () => {
-    const seen = { traffic: 0, positiveWeight: 0, scaleStable: 0, scaleCanaryDown: 0, scaleOlderDown: 0, deleteOlder: 0, abort: 0, stepDone: 0, promoted: 0 }
+    const seen = { traffic: 0, positiveWeight: 0, heldForCanaryService: 0, scaleStable: 0, scaleCanaryDown: 0, scaleOlderDown: 0, deleteOlder: 0, abort: 0, stepDone: 0, promoted: 0 }
     fc.assert(
       fc.property(observedArb, (observed) => {
         const plan = planRollout(observed, NOW)
@@ -319,6 +342,7 @@ describe('planRollout: safety invariants over random observed states', () => {
         const canaryName = rs(observed, CANARY_HASH)?.name
         if (traffic(plan).length > 0) seen.traffic++
         if (traffic(plan).some((t) => t.desired.canary.weight > 0)) seen.positiveWeight++
+        if (plan.events.some((e) => e.reason === 'CanaryServiceUnavailable')) seen.heldForCanaryService++
         if (scales(plan).some((s) => s.name === stableName)) seen.scaleStable++
         if (scales(plan).some((s) => s.name === canaryName && s.replicas < s.from)) seen.scaleCanaryDown++
         if (scales(plan).some((s) => s.name === 'web-0ld0ld' && s.replicas < s.from)) seen.scaleOlderDown++

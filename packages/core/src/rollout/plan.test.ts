@@ -406,7 +406,8 @@ describe('a missing reference within the grace (5 s from creation or the spec se
     const observed = observe({ steps: o.steps ?? steps33, status: o.status ?? {}, sets })
     observed.rollout.metadata.creationTimestamp = at(o.created)
     if (o.seen !== undefined) observed.specSeenAt = new Date(at(o.seen))
-    return { ...observed, services: observed.services.filter((s) => s.name !== 'web-canary') }
+    // The stable Service: a canary Service that goes missing mid-update is a traffic fault, not a reference to wait for.
+    return { ...observed, services: observed.services.filter((s) => s.name !== 'web-stable') }
   }
 
   it.each([
@@ -421,10 +422,10 @@ describe('a missing reference within the grace (5 s from creation or the spec se
     const p = planRollout(observeMissing({ created, ...(seen !== undefined ? { seen } : {}) }), NOW)
     if (expected === 'reported') {
       expect(p.status.phase).toBe('Degraded')
-      expect(p.events).toEqual([{ type: 'Warning', reason: 'InvalidSpec', message: expect.stringContaining('service "web-canary" not found') }])
+      expect(p.events).toEqual([{ type: 'Warning', reason: 'InvalidSpec', message: expect.stringContaining('service "web-stable" not found') }])
       return
     }
-    expect(p).toEqual({ actions: [], status: observeMissing({ created }).rollout.status, events: [], requeueAfterMs: expected, missingReferences: [expect.stringContaining('web-canary')] })
+    expect(p).toEqual({ actions: [], status: observeMissing({ created }).rollout.status, events: [], requeueAfterMs: expected, missingReferences: [expect.stringContaining('web-stable')] })
   })
 
   it('gives no grace to other problems, nor to a Rollout already reported invalid', () => {
@@ -432,5 +433,101 @@ describe('a missing reference within the grace (5 s from creation or the spec se
     expect(badStep.status.phase).toBe('Degraded')
     const invalid = { conditions: [{ type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: 'm', lastTransitionTime: at(-1), lastUpdateTime: at(-1) }] } as Partial<RolloutStatus>
     expect(planRollout(observeMissing({ created: -1000, status: invalid }), NOW).status.phase).toBe('Degraded')
+  })
+})
+
+describe('a canary Service that cannot take traffic: its weight goes to the stable and comes back (issue 18)', () => {
+  const steps50: CanaryStep[] = [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }]
+  const pausedAt50 = { currentStepIndex: 1, pauseConditions: [{ reason: 'CanaryPauseStep' as const, startTime: '2026-06-01T11:00:00Z' }], controllerPause: true }
+  const sets = [
+    { hash: NEW, replicas: 5, available: 5 },
+    { hash: OLD, replicas: 10, available: 10 },
+  ]
+  /** `canaryService`: 'missing', 'present' (endpoints not observed) or its number of ready endpoints. */
+  function observeWith(s: Setup, canaryService: 'missing' | 'present' | number): ObservedRollout {
+    const observed = observe(s)
+    const services = observed.services.flatMap((svc) => {
+      if (svc.name !== 'web-canary' || canaryService === 'present') return [svc]
+      return canaryService === 'missing' ? [] : [{ ...svc, readyEndpoints: canaryService }]
+    })
+    return { ...observed, services }
+  }
+
+  it.each([
+    // canary Service, recorded canary weight, step index → canary weight written, step index after, Warning
+    ['missing', 50, 1, 0, 1, true], // paused at 50: the traffic goes to the stable, the step stays
+    [0, 50, 1, 0, 1, true], // there, but no ready endpoint: the same
+    ['present', 0, 1, 50, 1, false], // back: the step's weight returns
+    [3, 0, 1, 50, 1, false], // endpoints ready again: the same
+    ['missing', 0, 0, 0, 0, true], // at setWeight 50 with its pods ready: held at 0, the step does not complete
+    ['present', 0, 0, 50, 1, false], // the same with the Service: written, and the step completes
+  ] as ['missing' | 'present' | number, number, number, number, number, boolean][])(
+    'canary Service %s, weight %i, step %i → weight %i, step %i (Warning: %s)',
+    (service, recorded, index, weight, indexAfter, warned) => {
+      const status = index === 1 ? pausedAt50 : { currentStepIndex: index }
+      const p = planRollout(observeWith({ steps: steps50, status, weights: [recorded], sets }, service), NOW)
+      expect(traffic(p.actions)).toMatchObject({ canary: { weight, serviceName: 'web-canary' }, stable: { weight: 100 - weight, podTemplateHash: OLD } })
+      expect(p.status.currentStepIndex).toBe(indexAfter)
+      expect(p.status.conditions?.some((c) => c.type === 'InvalidSpec') ?? false).toBe(false)
+      const warnings = p.events.filter((e) => e.type === 'Warning')
+      if (!warned) {
+        expect(warnings).toEqual([])
+        return
+      }
+      const problem = service === 'missing' ? 'not found' : 'has no ready endpoints'
+      expect(warnings).toEqual([
+        { type: 'Warning', reason: 'CanaryServiceUnavailable', message: `Canary Service web-canary ${problem}: all traffic goes to the stable; canary weight 50 comes back when the Service can take traffic again` },
+      ])
+    },
+  )
+
+  it('keeps the canary pods and the pause, and says why in the status while the traffic is held', () => {
+    const p = planRollout(observeWith({ steps: steps50, status: { currentStepIndex: 0 }, weights: [50], sets }, 'missing'), NOW)
+    expect(summarizeActions(p.actions)).toEqual(['traffic 0/100'])
+    expect(p.status).toMatchObject({ phase: 'Progressing', message: 'canary Service web-canary not found: traffic held on the stable' })
+    const paused = planRollout(observeWith({ steps: steps50, status: pausedAt50, weights: [50], sets }, 'missing'), NOW)
+    expect(paused.status).toMatchObject({ phase: 'Paused', currentStepIndex: 1, controllerPause: true })
+  })
+
+  it('does not promote while the canary Service is missing at the last step', () => {
+    const p = planRollout(observeWith({ steps: steps50, status: { currentStepIndex: 3 }, weights: [50], sets: [{ hash: NEW, replicas: 10, available: 10 }, sets[1]!] }, 'missing'), NOW)
+    expect(traffic(p.actions)?.canary.weight).toBe(0)
+    expect(p.status.stableRS).toBe(OLD)
+  })
+
+  it('with dynamicStableScale, moves the weight to an undersized stable at once (a missing canary serves nothing), then grows the stable', () => {
+    const dynamic = { steps: steps50, canary: { dynamicStableScale: true }, status: pausedAt50, sets: [sets[0]!, { hash: OLD, replicas: 5, available: 5 }] }
+    expect(summarizeActions(planRollout(observeWith({ ...dynamic, weights: [50] }, 'missing'), NOW).actions)).toEqual(['traffic 0/100'])
+    expect(summarizeActions(planRollout(observeWith({ ...dynamic, weights: [0] }, 'missing'), NOW).actions)).toEqual(['traffic 0/100', `scale web-${OLD} 5→10`])
+  })
+
+  it('drops the managed routes and does not complete a header-route step while the Service is missing', () => {
+    const header: CanaryStep[] = [{ setWeight: 50 }, { setHeaderRoute: { name: 'h', match: [{ headerName: 'x-canary', headerValue: { exact: 'yes' } }] } }, { pause: {} }]
+    const p = planRollout(observeWith({ steps: header, status: { currentStepIndex: 1 }, weights: [50], sets }, 'missing'), NOW)
+    expect(traffic(p.actions)).toMatchObject({ canary: { weight: 0 }, headerRoutes: [] })
+    expect(p.status.currentStepIndex).toBe(1)
+    // A header route at weight 0: the Warning is about the route.
+    const routeOnly: CanaryStep[] = [{ setWeight: 0 }, ...header.slice(1)]
+    const q = planRollout(observeWith({ steps: routeOnly, status: { currentStepIndex: 1 }, weights: [0], sets }, 'missing'), NOW)
+    expect(q.events.find((e) => e.type === 'Warning')?.message).toBe(
+      'Canary Service web-canary not found: all traffic goes to the stable; the managed routes come back when the Service can take traffic again',
+    )
+  })
+
+  it('says nothing when no traffic would go to the canary anyway (fully promoted)', () => {
+    const p = planRollout(observeWith({ steps: steps50, status: { stableRS: NEW, currentStepIndex: 3 }, weights: [0, NEW, NEW], sets: [{ hash: NEW, replicas: 10, available: 10 }] }, 'missing'), NOW)
+    expect(traffic(p.actions)?.canary.weight).toBe(0)
+    expect(p.events.filter((e) => e.type === 'Warning')).toEqual([])
+    expect(p.status.phase).toBe('Healthy')
+  })
+
+  it('stays an invalid spec before the first deploy and without traffic routing', () => {
+    const long = '2026-06-01T11:00:00Z'
+    const first = observeWith({ steps: steps50, status: { stableRS: undefined }, sets: [{ hash: NEW, replicas: 0, available: 0 }] }, 'missing')
+    first.rollout.metadata.creationTimestamp = long
+    expect(planRollout(first, NOW).status.phase).toBe('Degraded')
+    const basic = observeWith({ trafficRouted: false, steps: steps50, status: pausedAt50, sets }, 'missing')
+    basic.rollout.metadata.creationTimestamp = long
+    expect(planRollout(basic, NOW).status.message).toContain('service "web-canary" not found')
   })
 })

@@ -33,7 +33,7 @@ import { validateServiceReferences } from '../validation/validate-references.ts'
 import type { RolloutAction, RolloutEvent, RolloutPlan } from './actions.ts'
 import { getCondition, removeCondition, setCondition } from './conditions.ts'
 import { parseDuration } from './duration.ts'
-import { podTemplateHash, stepsHash } from './hash.ts'
+import { legacyStepsHash, podTemplateHash, stepsHash } from './hash.ts'
 import type { ObservedReplicaSet, ObservedRollout, ObservedService } from './observed.ts'
 import { buildReplicaSet, findReplicaSetFor } from './replica-sets.ts'
 import { argoStepString, canaryScaleAt, currentStep, managedRoutesAt, setWeightAt, setWeightBefore } from './steps.ts'
@@ -95,6 +95,8 @@ interface Pass {
   weights: TrafficWeights | undefined
   /** True when this pass asks the routers to carry the traffic state (all gates passed). */
   trafficWritten: boolean
+  /** Set by the traffic phase when the canary Service cannot take traffic (its weight is held at 0). */
+  canaryFault?: CanaryServiceFault
 }
 
 export function planRollout(observed: ObservedRollout, now: Date, planOptions: PlanOptions = {}): RolloutPlan {
@@ -112,7 +114,7 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
 
   const errors: FieldError[] = [
     ...validateRollout(rollout, { routers: observed.routerCapabilities }),
-    ...validateServiceReferences(rollout, observed.services),
+    ...validateServiceReferences(rollout, observed.services).filter((e) => !isCanaryServiceFault(rollout, e)),
     ...(observed.routerErrors ?? []),
   ]
   if (errors.length > 0) {
@@ -132,11 +134,13 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
   const { maxSurge, maxUnavailable } = resolveSurgeAndUnavailable(replicas, canary.maxSurge, canary.maxUnavailable)
 
   const computedHash = podTemplateHash(rollout.spec.template, status.collisionCount)
-  const newRS = findReplicaSetFor(observed.replicaSets, computedHash, rollout.spec.template)
+  const newRS =
+    recordedReplicaSet(observed) ?? findReplicaSetFor(observed.replicaSets, computedHash, rollout.spec.template, [canary.canaryMetadata, canary.stableMetadata])
   const currentHash = newRS?.podTemplateHash ?? computedHash
-  const currentStepsHash = stepsHash(steps)
+  const currentStepsHash = stepsHash(canary.steps)
+  if (prev.currentStepHash !== currentStepsHash && prev.currentStepHash === legacyStepsHash(canary.steps)) status.currentStepHash = currentStepsHash
 
-  if (prev.currentPodHash !== currentHash || prev.currentStepHash !== currentStepsHash) {
+  if (prev.currentPodHash !== currentHash || status.currentStepHash !== currentStepsHash) {
     return startUpdate(observed, status, events, now, { currentHash, currentStepsHash, newRS, steps, replicas })
   }
   if (!newRS) {
@@ -221,6 +225,20 @@ function invalidPlan(rollout: Rollout, status: RolloutStatus, errors: FieldError
   const events: RolloutEvent[] =
     previous?.message === message ? [] : errors.map((e) => ({ type: 'Warning' as const, reason: 'InvalidSpec', message: formatFieldError(e) }))
   return { actions: [], status, events, requeueAfterMs: options.invalidSpecRetryMs }
+}
+
+/**
+ * The ReplicaSet the Rollout's own status names as current, when that status is current: written for
+ * this very spec (`status.observedGeneration` = `metadata.generation`, as both Sluice and Argo
+ * Rollouts record it) and naming a ReplicaSet the Rollout owns. This is how a Rollout left by Argo
+ * Rollouts (whose hash of the same template differs from Sluice's) keeps its ReplicaSets, its step
+ * and its pause, instead of being deployed again.
+ */
+function recordedReplicaSet(observed: ObservedRollout): ObservedReplicaSet | undefined {
+  const { rollout } = observed
+  const recorded = rollout.status?.currentPodHash
+  if (!recorded || rollout.status?.observedGeneration !== String(rollout.metadata.generation ?? 0)) return undefined
+  return observed.replicaSets.find((rs) => rs.podTemplateHash === recorded)
 }
 
 function nextRevision(replicaSets: readonly ObservedReplicaSet[]): number {
@@ -487,12 +505,32 @@ function abortCanaryWeight(pass: Pass): number {
 function planTraffic(pass: Pass): void {
   const { stableRS, maxWeight, replicas } = pass
   const decision = decideTraffic(pass)
-  const canaryWeight = Math.max(0, Math.min(maxWeight, decision.canaryWeight))
+  let canaryWeight = Math.max(0, Math.min(maxWeight, decision.canaryWeight))
+  let routes = decision.routes
+
+  if (!stableRS) return
+  const fault = canaryServiceFault(pass)
+  if (fault) {
+    // Whatever the step asks, nothing goes to a Service that is gone or has no ready endpoint: all
+    // of it fails there. The stable capacity gate does not apply: an undersized stable (under
+    // dynamicStableScale) serves some of that traffic, the missing canary none of it.
+    pass.canaryFault = fault
+    const heldRoutes = routes.headerRoutes.length + routes.mirrorRoutes.length
+    if (canaryWeight > 0 || heldRoutes > 0) {
+      const held = canaryWeight > 0 ? `canary weight ${canaryWeight} comes` : 'the managed routes come'
+      pass.events.push({
+        type: 'Warning',
+        reason: 'CanaryServiceUnavailable',
+        message: `Canary Service ${fault.service} ${fault.problem}: all traffic goes to the stable; ${held} back when the Service can take traffic again`,
+      })
+    }
+    canaryWeight = 0
+    routes = { headerRoutes: [], mirrorRoutes: [] }
+  }
 
   // Stable capacity gate: the stable must have the pods for the traffic it is about to carry.
-  if (!stableRS) return
   const stableNeeds = Math.floor(((maxWeight - canaryWeight) * replicas) / maxWeight)
-  if (stableRS.availableReplicas < stableNeeds && !stableProgressMet(pass, stableNeeds)) {
+  if (!fault && stableRS.availableReplicas < stableNeeds && !stableProgressMet(pass, stableNeeds)) {
     pass.events.push({
       type: 'Normal',
       reason: 'TrafficHeld',
@@ -518,8 +556,8 @@ function planTraffic(pass: Pass): void {
     stable: { weight: maxWeight - canaryWeight, podTemplateHash: stableRS.podTemplateHash, ...(pass.canary.stableService ? { serviceName: pass.canary.stableService } : {}) },
     additional: [],
     maxWeight,
-    headerRoutes: decision.routes.headerRoutes,
-    mirrorRoutes: decision.routes.mirrorRoutes,
+    headerRoutes: routes.headerRoutes,
+    mirrorRoutes: routes.mirrorRoutes,
   }
   pass.actions.push({ type: 'setTraffic', desired })
   pass.trafficWritten = true
@@ -554,6 +592,41 @@ function planTraffic(pass: Pass): void {
   }
   pass.weights = next
   pass.status.canary = { ...(pass.status.canary ?? {}), weights: next }
+}
+
+/** Why the canary Service cannot take traffic; `problem` finishes "canary Service web-canary …". */
+interface CanaryServiceFault {
+  service: string
+  problem: 'not found' | 'has no ready endpoints'
+}
+
+/**
+ * The canary Service's fault, if it has one now: it is gone, or it exists and its EndpointSlices
+ * list no ready endpoint (known only when the application observed them: `readyEndpoints`).
+ */
+function canaryServiceFault(pass: Pass): CanaryServiceFault | undefined {
+  const name = pass.canary.canaryService
+  if (!name) return undefined
+  const service = pass.observed.services.find((s) => s.name === name)
+  if (!service) return { service: name, problem: 'not found' }
+  if (service.readyEndpoints === 0) return { service: name, problem: 'has no ready endpoints' }
+  return undefined
+}
+
+/**
+ * True when `error` is a missing canary Service that the traffic phase handles instead of
+ * validation: with traffic routing, once the Rollout has a stable ReplicaSet (the routers were
+ * written, and may send weight to that Service), a canary Service that disappears moves the traffic
+ * to the stable at once and brings it back when the Service returns. Missing before the first
+ * deploy, or without traffic routing, it stays an invalid spec (after the grace).
+ */
+function isCanaryServiceFault(rollout: Rollout, error: FieldError): boolean {
+  return (
+    error.kind === 'not-found' &&
+    error.path === 'spec.strategy.canary.canaryService' &&
+    rollout.spec.strategy?.canary?.trafficRouting !== undefined &&
+    Boolean(rollout.status?.stableRS)
+  )
 }
 
 /** What the rollout waits for while a router has not confirmed its weight. */
@@ -869,8 +942,9 @@ function planSteps(pass: Pass): void {
     return
   }
   if (step.setHeaderRoute || step.setMirrorRoute) {
-    // The route is part of the traffic state written this pass; the step is done once it was written.
-    if (pass.trafficWritten) completeStep(pass, index, step)
+    // The route is part of the traffic state written this pass; the step is done once it was
+    // written (not while a canary Service fault keeps the routes out).
+    if (pass.trafficWritten && !pass.canaryFault) completeStep(pass, index, step)
     return
   }
   // Unsupported step kinds never get here: validation rejects them.
@@ -1028,6 +1102,9 @@ function computePhase(pass: Pass): { phase: NonNullable<RolloutStatus['phase']>;
   if (rollout.spec.paused) return { phase: 'Paused', message: 'manually paused' }
   const pause = status.pauseConditions?.[0]
   if (pause) return { phase: 'Paused', message: pause.reason }
+  if (pass.canaryFault && !isFullyPromoted(pass)) {
+    return { phase: 'Progressing', message: `canary Service ${pass.canaryFault.service} ${pass.canaryFault.problem}: traffic held on the stable` }
+  }
   const weights = status.canary?.weights
   if (pass.trafficRouted && weights?.verified === false) {
     const answer = pass.observed.weightVerification

@@ -1,10 +1,17 @@
 /** Recognising and creating the ReplicaSets of a Rollout (spec §4.4). */
-import { isJsonSubset, jsonEqual } from '../kube/json.ts'
+import { jsonEqual } from '../kube/json.ts'
+import { comparablePodTemplate } from '../kube/pod-template-defaults.ts'
 import { controllerRefTo } from '../kube/owner-refs.ts'
 import type { KubeObject } from '../kube/types.ts'
 import type { ObservedReplicaSet } from './observed.ts'
 import type { PodTemplateSpec, Rollout } from './types.ts'
 import { DESIRED_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './types.ts'
+
+/** Labels and annotations a controller writes into a ReplicaSet's pod template on top of the Rollout's. */
+export interface InjectedPodMetadata {
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+}
 
 /**
  * The ReplicaSet running `template`: the one labelled with `hash`, else one whose template runs the
@@ -15,33 +22,42 @@ export function findReplicaSetFor(
   replicaSets: readonly ObservedReplicaSet[],
   hash: string,
   template: PodTemplateSpec | undefined,
+  injected: readonly (InjectedPodMetadata | undefined)[] = [],
 ): ObservedReplicaSet | undefined {
   const byHash = replicaSets.find((rs) => rs.podTemplateHash === hash)
   if (byHash) return byHash
-  return [...replicaSets].filter((rs) => runsTemplate(rs.template, template)).sort((a, b) => b.revision - a.revision)[0]
+  return [...replicaSets].filter((rs) => runsTemplate(rs.template, template, injected)).sort((a, b) => b.revision - a.revision)[0]
 }
 
 /**
- * True when a ReplicaSet's pod template (as stored, with API-server defaults) runs `template`: every
- * field of `template` is there with the same value, and the labels, annotations and containers
- * (names and images, in order) are exactly the same, so removing a label or a container is a change.
+ * True when a ReplicaSet's pod template (as stored, with API-server defaults) runs `template`: both
+ * are equal once the API server's defaults are applied to both, empty values dropped and quantities
+ * put in one unit (`comparablePodTemplate`), ignoring the hash label and the `injected` metadata
+ * (canaryMetadata/stableMetadata) a controller adds to the pods. Removing a label, a container or an
+ * environment variable is a change; spelling `cpu: 1` as `cpu: 1000m` is not.
  */
-export function runsTemplate(observed: PodTemplateSpec | undefined, template: PodTemplateSpec | undefined): boolean {
+export function runsTemplate(
+  observed: PodTemplateSpec | undefined,
+  template: PodTemplateSpec | undefined,
+  injected: readonly (InjectedPodMetadata | undefined)[] = [],
+): boolean {
   if (!observed || !template) return false
-  const stored = withoutHashLabel(observed) ?? {}
-  const containers = (t: PodTemplateSpec) => (t.spec?.containers ?? []).map((c) => [c.name, c.image])
-  return (
-    isJsonSubset(template, stored) &&
-    jsonEqual(template.metadata?.labels ?? {}, stored.metadata?.labels ?? {}) &&
-    jsonEqual(template.metadata?.annotations ?? {}, stored.metadata?.annotations ?? {}) &&
-    jsonEqual(containers(template), containers(stored))
-  )
+  const stored = withoutInjectedMetadata(observed, template, injected)
+  return jsonEqual(comparablePodTemplate(stored), comparablePodTemplate(template))
 }
 
-function withoutHashLabel(template: PodTemplateSpec | undefined): PodTemplateSpec | undefined {
-  if (!template?.metadata?.labels) return template
-  const { [POD_TEMPLATE_HASH_LABEL]: _hash, ...labels } = template.metadata.labels
-  return { ...template, metadata: { ...template.metadata, labels } }
+/** `observed` without the hash label and without injected keys the Rollout's template does not have. */
+function withoutInjectedMetadata(observed: PodTemplateSpec, template: PodTemplateSpec, injected: readonly (InjectedPodMetadata | undefined)[]): PodTemplateSpec {
+  const strip = (stored: Record<string, string> | undefined, own: Record<string, string> | undefined, extra: string[]) => {
+    if (!stored) return undefined
+    const out = { ...stored }
+    for (const key of extra) if (own?.[key] === undefined) delete out[key]
+    return out
+  }
+  const meta = observed.metadata ?? {}
+  const labels = strip(meta.labels, template.metadata?.labels, [POD_TEMPLATE_HASH_LABEL, ...injected.flatMap((m) => Object.keys(m?.labels ?? {}))])
+  const annotations = strip(meta.annotations, template.metadata?.annotations, injected.flatMap((m) => Object.keys(m?.annotations ?? {})))
+  return { ...observed, metadata: { ...meta, labels, annotations } }
 }
 
 /** `name-hash`, shortened so the name stays a valid object name (≤ 253 characters). */

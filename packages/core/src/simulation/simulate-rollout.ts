@@ -158,7 +158,7 @@ export async function simulateRollout(input: SimulationInput): Promise<Simulatio
   let status: RolloutStatus = {
     stableRS: stableHash,
     currentPodHash: stableHash,
-    currentStepHash: stepsHash(steps),
+    currentStepHash: stepsHash(rollout.spec.strategy?.canary?.steps),
     ...(steps.length > 0 ? { currentStepIndex: steps.length } : {}),
     ...(trafficRouted ? { canary: { weights: { canary: { ...steady.canary }, stable: { ...steady.stable } } } } : {}),
     phase: 'Healthy',
