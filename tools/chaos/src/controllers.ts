@@ -32,6 +32,11 @@ export interface ControllerOptions {
   /** Extra environment (SLUICE_CHAOS_BREAK for the broken-controller test). */
   env?: Record<string, string>
   restartDelayMs?: number
+  /**
+   * Default `debug`: the controller logs a pass that changes nothing (the first pass after a
+   * restart into a settled state, say) at debug only, and the supervisor needs every `reconciled`
+   * line to time a restart's first reconcile.
+   */
   logLevel?: string
 }
 
@@ -93,7 +98,7 @@ export class SupervisedController {
       '--lease-duration',
       String(o.leaseDurationSeconds),
       '--log-level',
-      o.logLevel ?? 'info',
+      o.logLevel ?? 'debug',
     ]
     const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...(o.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] })
     this.#child = child

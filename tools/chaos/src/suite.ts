@@ -19,7 +19,7 @@ import { scenarioFor } from './workload.ts'
 import type { Router } from './workload.ts'
 
 export const CRD_FILES = [
-  'apps/controller/chart/crds/rollouts.argoproj.io.yaml',
+  'apps/controller/chart/files/crds/rollouts.argoproj.io.yaml',
   'packages/smi/test/crds/trafficsplit.yaml',
   'packages/istio/test/crds/virtualservice.yaml',
   'packages/istio/test/crds/destinationrule.yaml',
