@@ -5,6 +5,7 @@
  * when it started, synced, took the Lease and first reconciled, which gives the recovery times.
  */
 import { spawn } from 'node:child_process'
+import { appendFileSync, mkdirSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { sampleProcess } from '@sluice/bench/proc'
@@ -104,6 +105,10 @@ export class SupervisedController {
     this.#child = child
     const life: Lifetime = { pid: child.pid ?? 0, spawnedAt: Date.now() }
     this.lifetimes.push(life)
+    // SLUICE_CHAOS_LOG_DIR keeps every line of every process lifetime, for a violation's post-mortem.
+    const logDir = process.env.SLUICE_CHAOS_LOG_DIR
+    const logFile = logDir ? join(logDir, `${o.namespace}-${o.identity}.log`) : undefined
+    if (logDir) mkdirSync(logDir, { recursive: true })
     let buffer = ''
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buffer += chunk
@@ -112,6 +117,7 @@ export class SupervisedController {
         const text = buffer.slice(0, newline)
         buffer = buffer.slice(newline + 1)
         newline = buffer.indexOf('\n')
+        if (logFile) appendFileSync(logFile, `${text}\n`)
         this.#line(life, text)
       }
     })

@@ -14,7 +14,8 @@ import { SupervisedController } from './controllers.ts'
 import { Random } from './random.ts'
 import { FAULT_KINDS, runScenario } from './run.ts'
 import type { ClusterRef, FaultKind, RunResult } from './run.ts'
-import { excerpt } from './timeline.ts'
+import { excerpt, isMark } from './timeline.ts'
+import type { Entry } from './timeline.ts'
 import { scenarioFor } from './workload.ts'
 import type { Router } from './workload.ts'
 
@@ -99,13 +100,24 @@ export async function runSeed(chaos: ChaosCluster, seed: number, options: SeedOp
   return { seed, reference, faulted, violations: [...reference.violations.map((v) => ({ ...v, message: `(fault-free run) ${v.message}` })), ...faulted.violations] }
 }
 
+/** When the last object of `rollout` (named after it, as every object of a scenario's rollout is) changed. */
+function lastChangeOf(timeline: readonly Entry[], rollout: string): number | undefined {
+  let last: number | undefined
+  for (const e of timeline) if (!isMark(e) && (e.name === rollout || e.name.startsWith(`${rollout}-`))) last = Math.max(last ?? e.at, e.at)
+  return last
+}
+
 /** What a failed seed prints: the seed to replay, each violation and the timeline around it. */
 export function describeFailure(result: SeedResult): string {
   const lines = [`seed ${result.seed}: ${result.violations.length} invariant violation(s); replay with: pnpm run chaos --seeds ${result.seed} (and the --eager, --ambiguous-writes, --dynamic-rollbacks switches of the run)`]
   for (const v of result.violations) {
     const run = v.message.startsWith('(fault-free run)') ? result.reference : result.faulted
-    lines.push('', `  ${v.invariant} on ${v.rollout} at rv ${v.rv}: ${v.message}`, `  timeline of ${run.namespace} around it (±3 s):`)
-    for (const line of excerpt(run.timeline, v.at, { origin: run.startedAt })) lines.push(`    ${line}`)
+    // A rollout that did not settle is judged when the wait ends, after its last change: the
+    // timeline that matters is around that change.
+    const atEnd = v.invariant === 'not-settled' || v.invariant === 'final-state-differs'
+    const around = atEnd ? (lastChangeOf(run.timeline, v.rollout) ?? v.at) : v.at
+    lines.push('', `  ${v.invariant} on ${v.rollout} at rv ${v.rv}: ${v.message}`, `  timeline of ${run.namespace} around ${atEnd ? `the last change of ${v.rollout}` : 'it'} (±3 s):`)
+    for (const line of excerpt(run.timeline, around, { origin: run.startedAt })) lines.push(`    ${line}`)
   }
   for (const w of result.faulted.warnings.slice(-15)) lines.push(`  controller: ${w}`)
   return lines.join('\n')
