@@ -20,6 +20,12 @@ describe('loadConfig', () => {
     })
   })
 
+  it('breaks itself on purpose only when the test-only SLUICE_CHAOS_BREAK names a known break', () => {
+    expect(load([]).chaosBreak).toBeUndefined()
+    expect(load([], { SLUICE_CHAOS_BREAK: 'scale-stable-first' }).chaosBreak).toBe('scale-stable-first')
+    expect(() => loadConfig([], { SLUICE_CHAOS_BREAK: 'everything' })).toThrow('SLUICE_CHAOS_BREAK (test-only): expected scale-stable-first, got "everything"')
+  })
+
   it('takes flags over the environment', () => {
     const c = load(['--namespace', 'apps', '--workers=8', '--http-addr', '127.0.0.1:9000', '--leader-elect=false', '--lease-duration', '6'], {
       SLUICE_NAMESPACE: 'ignored',

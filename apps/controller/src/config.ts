@@ -4,6 +4,8 @@
  */
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
+import { CHAOS_BREAKS } from './reconcile/chaos-break.ts'
+import type { ChaosBreak } from './reconcile/chaos-break.ts'
 
 export interface ControllerConfig {
   /** Path of a kubeconfig; undefined: in-cluster config (or the default kubeconfig when outside a cluster). */
@@ -44,6 +46,11 @@ export interface ControllerConfig {
   }
   /** Reopen a watch that was silent this long. */
   watchSilenceMs: number
+  /**
+   * TEST-ONLY: a deliberately broken controller for the chaos suite's own test (tools/chaos), from the
+   * environment variable SLUICE_CHAOS_BREAK; undefined (correct behaviour) unless that is set.
+   */
+  chaosBreak: ChaosBreak | undefined
 }
 
 export class ConfigError extends Error {
@@ -98,6 +105,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const awsEndpoint = pick(flags['aws-endpoint'], 'SLUICE_AWS_ENDPOINT')
   if (awsEndpoint !== undefined && !/^https?:\/\/[^/]/.test(awsEndpoint)) throw new ConfigError(`--aws-endpoint: expected an http:// or https:// URL, got "${awsEndpoint}"`)
   const albTagKey = pick(flags['alb-tag-key-resource-id'], 'SLUICE_ALB_TAG_KEY_RESOURCE_ID') ?? 'ingress.k8s.aws/resource'
+  const chaosBreak = env.SLUICE_CHAOS_BREAK || undefined
+  if (chaosBreak !== undefined && !CHAOS_BREAKS.includes(chaosBreak as ChaosBreak)) throw new ConfigError(`SLUICE_CHAOS_BREAK (test-only): expected ${CHAOS_BREAKS.join(' or ')}, got "${chaosBreak}"`)
 
   return {
     kubeconfig: pick(flags.kubeconfig, 'KUBECONFIG'),
@@ -125,6 +134,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       albTagKeyResourceId: albTagKey,
     },
     watchSilenceMs: 5 * 60 * 1000,
+    chaosBreak: chaosBreak as ChaosBreak | undefined,
   }
 }
 

@@ -6,7 +6,7 @@
 import type { KubeConfig } from '@kubernetes/client-node'
 import { KubeApiError, ROLLOUT_API_VERSION, ROLLOUT_KIND } from '@sluice/core'
 import type { KubeObject, Rollout } from '@sluice/core'
-import { createKubeApi, EventRecorder, Informer, InformerCache, LeaderElector, objectKey, WorkQueue } from '@sluice/kube'
+import { createKubeApi, EventRecorder, Informer, InformerCache, isResourceNotServed, LeaderElector, objectKey, WorkQueue } from '@sluice/kube'
 import type { ClusterKubeApi } from '@sluice/kube'
 import { DEFAULT_MAPPING_API_VERSION, MAPPING_KINDS } from '@sluice/ambassador'
 import type { AmbassadorApiVersion } from '@sluice/ambassador'
@@ -86,7 +86,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
   if (endpointSlices) informers.push(endpointSlices)
   else logger.warn({ ...ENDPOINT_SLICE }, 'may not list EndpointSlices: a canary Service without ready endpoints is not noticed (grant list and watch on endpointslices)')
   for (const kind of MESH_KINDS(config)) {
-    if (!(await serves(direct, kind.apiVersion, kind.kind))) {
+    if (!(await serves(direct, kind.apiVersion, kind.kind, logger))) {
       logger.info({ apiVersion: kind.apiVersion, kind: kind.kind }, 'not served by this cluster: not watched')
       continue
     }
@@ -177,6 +177,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     now: () => new Date(),
     planOptions: { verifyRetryMs: config.verifyRetryMs },
     mayWrite: () => leading && !stopping,
+    ...(config.chaosBreak ? { chaosBreak: config.chaosBreak } : {}),
     evict: async (ns, name) => {
       try {
         await kube.createSubresource({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name }, 'eviction', {
@@ -294,13 +295,24 @@ async function mayList(kube: ClusterKubeApi, kind: { apiVersion: string; kind: s
   }
 }
 
-async function serves(kube: ClusterKubeApi, apiVersion: string, kind: string): Promise<boolean> {
-  try {
-    await kube.resource(apiVersion, kind)
-    return true
-  } catch {
-    // Not served (CRD not installed): the routers for it then read with plain GETs and report what is missing.
-    return false
+/**
+ * True when the API server serves `kind`; false only when it answered that it does not (CRD not
+ * installed: the routers for it then read with plain GETs and report what is missing). A discovery
+ * request that failed (API server restarting, a 5xx, a 429, a reset) is asked again until it is
+ * answered: taken for "not served", it would leave the kind unwatched for the process's lifetime,
+ * and an edit of its objects would wake no Rollout (a chaos run found an aborted Rollout's canary
+ * Ingress weight, set by hand, never put back).
+ */
+async function serves(kube: ClusterKubeApi, apiVersion: string, kind: string, logger: Logger): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await kube.resource(apiVersion, kind)
+      return true
+    } catch (error) {
+      if (isResourceNotServed(error)) return false
+      if (attempt % 10 === 1) logger.warn({ apiVersion, kind, attempt, err: error }, 'discovery failed; asking again')
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 2000)))
+    }
   }
 }
 

@@ -31,7 +31,10 @@ export class ResourceDiscovery {
     for (const r of [...WELL_KNOWN_RESOURCES, ...(options.resources ?? [])]) this.#known.set(keyOf(r.apiVersion, r.kind), r)
   }
 
-  /** The resource for `apiVersion`/`kind`; throws a plain `Error` when the server does not serve it. */
+  /**
+   * The resource for `apiVersion`/`kind`; throws a `ResourceNotServedError` when the server answered
+   * and does not serve it, and the request's own error when it did not answer (a 5xx, a 429, a reset).
+   */
   async resolve(apiVersion: string, kind: string): Promise<ApiResource> {
     const known = this.#known.get(keyOf(apiVersion, kind))
     if (known) return known
@@ -41,9 +44,7 @@ export class ResourceDiscovery {
       cached = this.#fetch(apiVersion)
       found = await this.#find(cached, kind)
     }
-    if (!found) {
-      throw new Error(`[kube] the API server serves no ${kind} in ${apiVersion} (is its CustomResourceDefinition installed?)`)
-    }
+    if (!found) throw new ResourceNotServedError(apiVersion, kind)
     this.#known.set(keyOf(apiVersion, kind), found)
     return found
   }
@@ -69,6 +70,26 @@ export class ResourceDiscovery {
   async #find(cached: Cached, kind: string): Promise<ApiResource | undefined> {
     return (await cached.resources).find((r) => r.kind === kind)
   }
+}
+
+const NOT_SERVED = 'ResourceNotServed'
+
+/** The API server answered discovery and serves no such kind (its CustomResourceDefinition is not installed). */
+export class ResourceNotServedError extends Error {
+  readonly code = NOT_SERVED
+  constructor(apiVersion: string, kind: string) {
+    super(`[kube] the API server serves no ${kind} in ${apiVersion} (is its CustomResourceDefinition installed?)`)
+    this.name = 'ResourceNotServedError'
+  }
+}
+
+/**
+ * True for a `ResourceNotServedError`, also one thrown by another copy of this package (read by its
+ * code, not by `instanceof`): the kind is not served. Any other error of `resource()` says nothing
+ * about the kind, only that the API server did not answer.
+ */
+export function isResourceNotServed(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === NOT_SERVED
 }
 
 function keyOf(apiVersion: string, kind: string): string {

@@ -15,6 +15,7 @@ export { createKubeApi } from './kube-api.ts'
 export type { ClusterKubeApi, KubeApiOptions, KindRef, ListPage, ListPageOptions, ApiRequestCounts } from './kube-api.ts'
 export type { ApiResource } from './api-resource.ts'
 export { isResourceExpired } from './api-error.ts'
+export { isResourceNotServed, ResourceNotServedError } from './discovery.ts'
 export type { WatchEvent, WatchEnd, WatchHandle, WatchOptions } from './watch.ts'
 
 export { Informer } from './informer.ts'

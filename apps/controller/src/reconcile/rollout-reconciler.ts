@@ -31,6 +31,8 @@ import { parseObjectKey } from '@sluice/kube'
 import type { ControllerMetrics } from '../metrics.ts'
 import { capabilitiesOf, routersFor } from '../traffic-routers.ts'
 import type { RouterRegistry } from '../traffic-routers.ts'
+import { breakPlan } from './chaos-break.ts'
+import type { ChaosBreak } from './chaos-break.ts'
 import { executeAction } from './execute.ts'
 import { observePod, observeReplicaSet, observeService, readyEndpoints, SERVICE_NAME_LABEL } from './observe.ts'
 import { logReconcile } from './reconcile-log.ts'
@@ -56,6 +58,8 @@ export interface RolloutReconcilerDeps {
   planOptions?: PlanOptions
   /** False while this replica does not hold the leader Lease: it must not write. */
   mayWrite: () => boolean
+  /** TEST-ONLY (SLUICE_CHAOS_BREAK): break the plan on purpose, for the chaos suite's own test. */
+  chaosBreak?: ChaosBreak
 }
 
 /** Pod counts alone are written at most this often per Rollout. */
@@ -125,6 +129,7 @@ export class RolloutReconciler {
     const observed = await this.#observe(rollout, routers)
     observed.specSeenAt = this.#specSeenAt(key, rollout)
     let plan = planRollout(observed, this.#deps.now(), this.#deps.planOptions)
+    if (this.#deps.chaosBreak) plan = breakPlan(plan, observed, this.#deps.chaosBreak)
 
     const written: Expectations = new Map()
     const routerEvents: RolloutEvent[] = []
