@@ -64,8 +64,9 @@ export class Recorder {
     return this.#lastRv
   }
 
-  mark(mark: Mark): void {
-    this.entries.push({ at: now(), rv: this.#lastRv, mark })
+  /** Adds a mark at `rv` (default: the highest resourceVersion received so far). */
+  mark(mark: Mark, rv = this.#lastRv): void {
+    this.entries.push({ at: now(), rv, mark })
     this.#notify()
   }
 
@@ -114,6 +115,8 @@ export class Recorder {
     const signal = this.#abort.signal
     const known = new Map<string, ApiObject>()
     let resourceVersion: string | undefined
+    // The last resourceVersion this kind's watch delivered: every change of the kind up to it was seen.
+    let seenRv = 0
     let lists = 0
     let failures = 0
     while (!signal.aborted) {
@@ -122,7 +125,10 @@ export class Recorder {
           const list = await this.#client.get<{ metadata?: { resourceVersion?: string }; items?: ApiObject[] }>(path)
           const at = now()
           const listRv = Number(list.metadata?.resourceVersion ?? 0)
-          if (lists++ > 0) this.mark({ type: 'gap', kind })
+          // The gap sits right after the last version this kind's watch delivered, not at the highest
+          // version of any kind: placed later, a version listed now but written before that point would
+          // sort before the mark, and the checker would read the states it missed as a skipped step.
+          if (lists++ > 0) this.mark({ type: 'gap', kind }, seenRv)
           const seen = new Set<string>()
           for (const item of list.items ?? []) {
             const name = item.metadata?.name ?? ''
@@ -138,6 +144,7 @@ export class Recorder {
             this.#push(kind, 'DELETED', item, at, listRv)
           }
           resourceVersion = list.metadata?.resourceVersion
+          seenRv = Math.max(seenRv, listRv)
           onListed()
         }
         const query = new URLSearchParams({ watch: '1', allowWatchBookmarks: 'true', timeoutSeconds: '300', resourceVersion: resourceVersion ?? '' })
@@ -152,6 +159,7 @@ export class Recorder {
             const rv = event.object.metadata?.resourceVersion
             if (event.type === 'BOOKMARK') {
               if (rv) resourceVersion = rv
+              if (rv) seenRv = Math.max(seenRv, Number(rv))
               return
             }
             const name = event.object.metadata?.name ?? ''
@@ -159,6 +167,7 @@ export class Recorder {
             else known.set(name, event.object)
             this.#push(kind, event.type as WatchEventType, event.object, at)
             if (rv) resourceVersion = rv
+            if (rv) seenRv = Math.max(seenRv, Number(rv))
           },
           { signal },
         )
