@@ -28,6 +28,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', layerRules.adapter(name)] },
   })),
   {
+    files: ['packages/routers/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', layerRules.routers] },
+  },
+  {
     files: ['packages/kube/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', layerRules.kube] },
   },

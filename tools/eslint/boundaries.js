@@ -1,11 +1,14 @@
 // Enforces the dependency direction of the monorepo (docs/architecture.md):
 //
-//   apps/*  ──►  packages/<adapter>  ──►  packages/core
+//   apps/*  ──►  packages/routers  ──►  packages/<adapter>  ──►  packages/core
 //
+// - @sluice/routers (the registry of the built-in routers) imports @sluice/core and the adapters it
+//   registers, which are also the adapter list of these rules (its dependencies);
 // - @sluice/core imports no other workspace package, no Kubernetes client and
 //   nothing from apps/ (and, outside its testing entry, no test framework);
 // - an adapter imports @sluice/core and nothing from another adapter;
 // - no source file reaches into another package by a relative path.
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 
 const repoRoot = path.resolve(import.meta.dirname, '../..')
@@ -49,7 +52,10 @@ export const boundariesPlugin = { rules: { 'no-cross-package-relative-imports': 
 
 const kubeClients = ['@kubernetes/*', 'kubernetes-*']
 const io = ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:dgram', 'node:dns']
-const adapters = ['istio', 'nginx', 'alb', 'smi', 'ambassador']
+/** The adapters: the packages the built-in router registry (packages/routers) depends on. */
+const adapters = Object.keys(JSON.parse(readFileSync(path.join(repoRoot, 'packages/routers/package.json'), 'utf8')).dependencies ?? {})
+  .filter((name) => name.startsWith('@sluice/'))
+  .map((name) => name.slice('@sluice/'.length))
 
 /** `no-restricted-imports` settings per layer. */
 export const layerRules = {
@@ -91,6 +97,15 @@ export const layerRules = {
         message: '@sluice/client works on any KubeApi it is given: it may use @sluice/core, never the runtime, an adapter or an app.',
       },
       { group: kubeClients, message: '@sluice/client takes its API object from the caller; it opens no client of its own.' },
+    ],
+  },
+  routers: {
+    patterns: [
+      {
+        group: ['@sluice/*', '!@sluice/core', ...adapters.map((name) => `!@sluice/${name}`)],
+        message: '@sluice/routers is the registry of the built-in routers: it may import @sluice/core and the adapters, never the runtime, the client or an app.',
+      },
+      { group: kubeClients, message: 'The registry builds routers over the KubeApi a host gives it; it opens no client of its own.' },
     ],
   },
   adapters,

@@ -31,8 +31,8 @@ describe('sluice', () => {
     [['lint', '--output'], 1, 'stderr', /^sluice lint: flag -o, --output needs a value\n/],
     [['plan', '-f', 'r.yaml', '--abort-at'], 1, 'stderr', /^sluice plan: flag --abort-at needs a value\n/],
     [['lint', '-f', 'r.yaml', '-o', 'yaml'], 1, 'stderr', /^sluice lint: unknown output format "yaml" \(one of: text, json\)\n/],
-    [['plan', '-f', 'r.yaml', '--traffic-split-api-version', 'split.smi-spec.io/v9'], 1, 'stderr', /^sluice plan: unsupported TrafficSplit API version "split.smi-spec.io\/v9"; use one of split.smi-spec.io\/v1alpha1, /],
-    [['lint', '-f', 'r.yaml', '--ambassador-api-version', 'x/v1'], 1, 'stderr', /^sluice lint: unsupported Mapping API version "x\/v1"; use one of getambassador.io\/v2, getambassador.io\/v3alpha1/],
+    [['plan', '-f', 'r.yaml', '--traffic-split-api-version', 'split.smi-spec.io/v9'], 1, 'stderr', /^sluice plan: --traffic-split-api-version: the smi router's apiVersion "split.smi-spec.io\/v9" is not one of split.smi-spec.io\/v1alpha1, split.smi-spec.io\/v1alpha2, split.smi-spec.io\/v1alpha3 /],
+    [['lint', '-f', 'r.yaml', '--ambassador-api-version', 'x/v1'], 1, 'stderr', /^sluice lint: --ambassador-api-version: the ambassador router's apiVersion "x\/v1" is not one of getambassador.io\/v2, getambassador.io\/v3alpha1, x.getambassador.io\/v3alpha1 /],
     // the cluster commands check their command line before they look for a kubeconfig
     [['version'], 0, 'stdout', /^sluice 0\.1\.0-test\n$/],
     [['version', '-o', 'json'], 0, 'stdout', /^\{"sluice":"0\.1\.0-test"\}\n$/],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, usage } from './config.ts'
+import { ConfigError, loadConfig, routerSettingsOf, usage } from './config.ts'
 import type { ControllerConfig } from './config.ts'
 
 const load = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env) as ControllerConfig
@@ -88,6 +88,9 @@ describe('loadConfig', () => {
     [['--http-addr', 'host:port'], '--http-addr: expected HOST:PORT, got "host:port"'],
     [['--bogus'], "Unknown option '--bogus'"],
     [['extra'], 'unexpected argument: extra'],
+    // Router settings are checked against the routers at start, not at the first Rollout that uses them.
+    [['--traffic-split-api-version', 'split.smi-spec.io/v9'], `--traffic-split-api-version: the smi router's apiVersion "split.smi-spec.io/v9" is not one of split.smi-spec.io/v1alpha1, split.smi-spec.io/v1alpha2, split.smi-spec.io/v1alpha3`],
+    [['--ambassador-api-version', 'getambassador.io/v1'], `--ambassador-api-version: the ambassador router's apiVersion "getambassador.io/v1" is not one of getambassador.io/v2`],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => loadConfig(argv, {})).toThrow(ConfigError)
     expect(() => loadConfig(argv, {})).toThrow(message)
@@ -99,5 +102,20 @@ describe('loadConfig', () => {
 
   it('lists every flag in --help', () => {
     for (const flag of ['--aws-verify-target-group', '--aws-region', '--aws-endpoint', '--alb-tag-key-resource-id']) expect(usage()).toContain(flag)
+  })
+})
+
+describe('routerSettingsOf', () => {
+  const config = (argv: string[]) => loadConfig(argv, {}) as ControllerConfig
+
+  it('passes the API version flags to their routers and leaves the rest to the defaults', () => {
+    expect(routerSettingsOf(config(['--traffic-split-api-version', 'split.smi-spec.io/v1alpha2']))).toEqual({ smi: { apiVersion: 'split.smi-spec.io/v1alpha2' } })
+    expect(routerSettingsOf(config([]))).toEqual({})
+  })
+
+  it('turns ALB weight verification on only with a client, with the tag key of the config', () => {
+    const elbv2 = {} as never
+    expect(routerSettingsOf(config(['--alb-tag-key-resource-id', 'k']), { elbv2 })).toEqual({ alb: { verifyWeights: { client: elbv2, resourceTagKey: 'k' } } })
+    expect(routerSettingsOf(config(['--alb-tag-key-resource-id', 'k']), { elbv2: undefined })).toEqual({})
   })
 })

@@ -4,6 +4,10 @@
  */
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { RouterSettingsError } from '@sluice/core'
+import { createRouterRegistry, ROUTER_SETTING_FLAGS, routerSettingsFromFlags } from '@sluice/routers'
+import type { RouterSettingFlag, RouterSettingsInput } from '@sluice/routers'
 import { CHAOS_BREAKS } from './reconcile/chaos-break.ts'
 import type { ChaosBreak } from './reconcile/chaos-break.ts'
 
@@ -105,6 +109,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const awsEndpoint = pick(flags['aws-endpoint'], 'SLUICE_AWS_ENDPOINT')
   if (awsEndpoint !== undefined && !/^https?:\/\/[^/]/.test(awsEndpoint)) throw new ConfigError(`--aws-endpoint: expected an http:// or https:// URL, got "${awsEndpoint}"`)
   const albTagKey = pick(flags['alb-tag-key-resource-id'], 'SLUICE_ALB_TAG_KEY_RESOURCE_ID') ?? 'ingress.k8s.aws/resource'
+  const trafficSplitApiVersion = pick(flags['traffic-split-api-version'], 'SLUICE_TRAFFIC_SPLIT_API_VERSION')
+  const ambassadorApiVersion = pick(flags['ambassador-api-version'], 'SLUICE_AMBASSADOR_API_VERSION')
+  checkRouterSettingFlags({ 'traffic-split-api-version': trafficSplitApiVersion, 'ambassador-api-version': ambassadorApiVersion })
   const chaosBreak = env.SLUICE_CHAOS_BREAK || undefined
   if (chaosBreak !== undefined && !CHAOS_BREAKS.includes(chaosBreak as ChaosBreak)) throw new ConfigError(`SLUICE_CHAOS_BREAK (test-only): expected ${CHAOS_BREAKS.join(' or ')}, got "${chaosBreak}"`)
 
@@ -124,8 +131,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       retryPeriodMs: Math.max(500, Math.floor(leaseSeconds * 1000 * (2 / 15))),
     },
     logLevel: logLevel as ControllerConfig['logLevel'],
-    trafficSplitApiVersion: pick(flags['traffic-split-api-version'], 'SLUICE_TRAFFIC_SPLIT_API_VERSION'),
-    ambassadorApiVersion: pick(flags['ambassador-api-version'], 'SLUICE_AMBASSADOR_API_VERSION'),
+    trafficSplitApiVersion,
+    ambassadorApiVersion,
     verifyRetryMs: parseNumber('--verify-retry', pick(flags['verify-retry'], 'SLUICE_VERIFY_RETRY') ?? '10', 1) * 1000,
     aws: {
       verifyTargetGroup: parseBoolean('--aws-verify-target-group', pick(flags['aws-verify-target-group'], 'SLUICE_AWS_VERIFY_TARGET_GROUP') ?? 'false'),
@@ -187,4 +194,40 @@ function parseAddress(text: string): [string, number] {
   const port = Number(i < 0 ? text : text.slice(i + 1))
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--http-addr: expected HOST:PORT, got "${text}"`)
   return [host, port]
+}
+
+/** Each router setting flag checked against the router it sets: `--ambassador-api-version: the ambassador router's apiVersion ...`. */
+function checkRouterSettingFlags(values: Record<RouterSettingFlag, string | undefined>): void {
+  for (const flag of Object.keys(ROUTER_SETTING_FLAGS) as RouterSettingFlag[]) {
+    if (values[flag] === undefined) continue
+    try {
+      createRouterRegistry(routerSettingsFromFlags({ [flag]: values[flag] }))
+    } catch (error) {
+      if (error instanceof RouterSettingsError) throw new ConfigError(`--${flag}: ${error.message}`)
+      throw error
+    }
+  }
+}
+
+/** The routers' cluster-wide settings from the config, and the clients built from it once per process. */
+export function routerSettingsOf(config: Pick<ControllerConfig, 'trafficSplitApiVersion' | 'ambassadorApiVersion' | 'aws'>, clients: { elbv2?: ElasticLoadBalancingV2Client | undefined } = {}): RouterSettingsInput {
+  return {
+    ...routerSettingsFromFlags({ 'traffic-split-api-version': config.trafficSplitApiVersion, 'ambassador-api-version': config.ambassadorApiVersion }),
+    // The engine waits for verified weights only when this controller can verify them.
+    ...(clients.elbv2 ? { alb: { verifyWeights: { client: clients.elbv2, resourceTagKey: config.aws.albTagKeyResourceId } } } : {}),
+  }
+}
+
+/**
+ * The ELBv2 client of ALB weight verification, or undefined when it is off. Credentials come from the
+ * AWS SDK's default chain (environment, web identity / IRSA, profile, container or instance metadata).
+ */
+export async function createElbv2Client(aws: ControllerConfig['aws']): Promise<ElasticLoadBalancingV2Client | undefined> {
+  if (!aws.verifyTargetGroup) return undefined
+  // Loaded only when verification is on: the AWS SDK costs tens of MB of memory.
+  const { ElasticLoadBalancingV2Client } = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  return new ElasticLoadBalancingV2Client({
+    ...(aws.region ? { region: aws.region } : {}),
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+  })
 }

@@ -8,18 +8,17 @@ import { KubeApiError, ROLLOUT_API_VERSION, ROLLOUT_KIND } from '@sluice/core'
 import type { KubeObject, Rollout } from '@sluice/core'
 import { createKubeApi, EventRecorder, Informer, InformerCache, isResourceNotServed, LeaderElector, objectKey, WorkQueue } from '@sluice/kube'
 import type { ClusterKubeApi } from '@sluice/kube'
-import { DEFAULT_MAPPING_API_VERSION, MAPPING_KINDS } from '@sluice/ambassador'
-import type { AmbassadorApiVersion } from '@sluice/ambassador'
+import { createRouterRegistry } from '@sluice/routers'
 import type { Server } from 'node:http'
 import type { Logger } from 'pino'
+import { createElbv2Client, routerSettingsOf } from './config.ts'
 import type { ControllerConfig } from './config.ts'
 import { startHttpServer } from './http-server.ts'
 import { createMetrics } from './metrics.ts'
 import type { ControllerMetrics } from './metrics.ts'
 import { endpointReadiness, readyEndpoints, SERVICE_NAME_LABEL } from './reconcile/observe.ts'
 import { RolloutReconciler } from './reconcile/rollout-reconciler.ts'
-import { referenceKey, referenceKeys } from './referenced-objects.ts'
-import { createElbv2Client, createRouterRegistry } from './traffic-routers.ts'
+import { readsIndex, referenceKey } from './reads-index.ts'
 
 export interface RunningController {
   readonly metrics: ControllerMetrics
@@ -32,25 +31,14 @@ export interface RunningController {
   readonly done: Promise<'stopped' | 'lost-lease'>
 }
 
-/** The Rollout informer's index of the objects each Rollout reads (`referenceKeys`). */
+/** The Rollout informer's index of the objects each Rollout reads (`readsIndex`). */
 const READS_INDEX = 'reads'
 
-/** Kinds the routers read: watched (and cached) when the cluster serves them. */
-const MESH_KINDS = (config: ControllerConfig): { apiVersion: string; kind: string }[] => [
-  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
-  { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService' },
-  { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule' },
-  { apiVersion: config.trafficSplitApiVersion ?? 'split.smi-spec.io/v1alpha1', kind: 'TrafficSplit' },
-  ambassadorMappingKind(config.ambassadorApiVersion),
-]
-
-/** The Mapping kind of the configured version (x.getambassador.io calls it AmbassadorMapping). */
-function ambassadorMappingKind(version: string | undefined): { apiVersion: string; kind: string } {
-  const apiVersion = (version ?? DEFAULT_MAPPING_API_VERSION) as AmbassadorApiVersion
-  return { apiVersion, kind: MAPPING_KINDS[apiVersion] ?? 'Mapping' }
-}
-
 export async function startController(config: ControllerConfig, kc: KubeConfig, logger: Logger): Promise<RunningController> {
+  const elbv2 = await createElbv2Client(config.aws)
+  if (elbv2) logger.info({ region: config.aws.region ?? '(AWS SDK default)', endpoint: config.aws.endpoint ?? '(AWS)', tagKey: config.aws.albTagKeyResourceId }, 'ALB weight verification on')
+  // The settings were checked by loadConfig: a refused one does not get this far.
+  const registry = createRouterRegistry(routerSettingsOf(config, { elbv2 }))
   const metrics = createMetrics()
   const cache = new InformerCache()
   const direct = createKubeApi(kc, { userAgent: 'sluice-controller' })
@@ -70,7 +58,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     apiVersion: ROLLOUT_API_VERSION,
     kind: ROLLOUT_KIND,
     ...common,
-    indexers: { [READS_INDEX]: referenceKeys },
+    indexers: { [READS_INDEX]: readsIndex(registry) },
   })
   const replicaSets = new Informer<KubeObject>(direct, {
     apiVersion: 'apps/v1',
@@ -85,7 +73,8 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     : undefined
   if (endpointSlices) informers.push(endpointSlices)
   else logger.warn({ ...ENDPOINT_SLICE }, 'may not list EndpointSlices: a canary Service without ready endpoints is not noticed (grant list and watch on endpointslices)')
-  for (const kind of MESH_KINDS(config)) {
+  // The kinds the routers read: watched (and cached) when the cluster serves them.
+  for (const kind of registry.watches()) {
     if (!(await serves(direct, kind.apiVersion, kind.kind, logger))) {
       logger.info({ apiVersion: kind.apiVersion, kind: kind.kind }, 'not served by this cluster: not watched')
       continue
@@ -161,8 +150,6 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     reportingInstance: config.leaderElection.identity,
     logger: runtimeLog,
   })
-  const elbv2 = await createElbv2Client(config.aws)
-  if (elbv2) logger.info({ region: config.aws.region ?? '(AWS SDK default)', endpoint: config.aws.endpoint ?? '(AWS)', tagKey: config.aws.albTagKeyResourceId }, 'ALB weight verification on')
   let leading = !config.leaderElection.enabled
   let stopping = false
   const reconciler = new RolloutReconciler({
@@ -170,7 +157,7 @@ export async function startController(config: ControllerConfig, kc: KubeConfig, 
     rollouts,
     replicaSets,
     ...(endpointSlices ? { endpointSlices } : {}),
-    registry: createRouterRegistry(config, { elbv2 }),
+    registry,
     events,
     metrics,
     logger,

@@ -3,7 +3,7 @@
  * The router writes annotations (and header-route paths) of the user's Ingresses and owns no object;
  * `alb-ingress.ts` computes each write, `target-groups.ts` verifies weights through the ELBv2 API.
  */
-import { AdapterError, describeObject, ROLLOUT_KIND } from '@sluice/core'
+import { AdapterError, defineTrafficRouter, describeObject, ROLLOUT_KIND } from '@sluice/core'
 import type {
   AlbTrafficRouting,
   DesiredTraffic,
@@ -178,3 +178,23 @@ export function createAlbRouter(options: AlbRouterOptions, deps: RouterDeps): Tr
   }
   return { ...router, verify }
 }
+
+/** The cluster-wide settings of the ALB router. */
+export interface AlbRouterSettings {
+  /** Weight verification through the ELBv2 API; off when absent. */
+  verifyWeights?: AlbWeightVerificationOptions
+}
+
+/**
+ * The ALB router, as hosts register it under `trafficRouting.alb`. Its capabilities follow its
+ * settings: weights are verified only when the host gave it an ELBv2 client.
+ */
+export const albRouter = defineTrafficRouter<AlbTrafficRouting, AlbRouterSettings>({
+  name: ADAPTER,
+  settings: { verifyWeights: { description: 'an ELBv2 client (and the target groups\' resource tag key) to verify weights on the load balancer' } },
+  capabilities: ({ verifyWeights }) => ({ ...albCapabilities, weightVerification: verifyWeights !== undefined }),
+  watches: () => [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }],
+  references: (target, config) =>
+    ingressConfigRefs(config).map(({ name }) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: target.rollout.namespace, name })),
+  create: ({ settings, ...options }, deps) => createAlbRouter({ ...options, ...(settings.verifyWeights ? { verifyWeights: settings.verifyWeights } : {}) }, deps),
+})

@@ -1,4 +1,4 @@
-import { AdapterError, describeObject, ensureOwned, fieldError, isControlledBy, isTerminal } from '@sluice/core'
+import { AdapterError, defineTrafficRouter, describeObject, ensureOwned, fieldError, isControlledBy, isTerminal } from '@sluice/core'
 import type {
   AmbassadorTrafficRouting,
   DesiredTraffic,
@@ -162,3 +162,26 @@ export function createAmbassadorRouter(options: AmbassadorRouterOptions, deps: R
     },
   }
 }
+
+/** The cluster-wide settings of the Ambassador router. */
+export interface AmbassadorRouterSettings {
+  /** The Mapping version the cluster serves. */
+  apiVersion: AmbassadorApiVersion
+}
+
+/**
+ * The Ambassador router, as hosts register it under `trafficRouting.ambassador`. It watches the
+ * Mapping kind of its version (`x.getambassador.io` calls it AmbassadorMapping); the canary
+ * Mappings it creates are owned by the Rollout.
+ */
+export const ambassadorRouter = defineTrafficRouter<AmbassadorTrafficRouting, AmbassadorRouterSettings>({
+  name: ADAPTER,
+  settings: {
+    apiVersion: { description: 'the Ambassador Mapping version the cluster serves', values: Object.keys(MAPPING_KINDS) as AmbassadorApiVersion[], default: DEFAULT_MAPPING_API_VERSION },
+  },
+  capabilities: () => ambassadorCapabilities,
+  watches: ({ apiVersion }) => [{ apiVersion, kind: MAPPING_KINDS[apiVersion] }],
+  references: (target, config, { apiVersion }) =>
+    (config.mappings ?? []).map((name) => ({ apiVersion, kind: MAPPING_KINDS[apiVersion], namespace: target.rollout.namespace, name })),
+  create: ({ settings, ...options }, deps) => createAmbassadorRouter({ ...options, apiVersion: settings.apiVersion }, deps),
+})

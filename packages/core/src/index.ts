@@ -48,6 +48,16 @@ export type {
 } from './traffic/traffic-router.ts'
 
 export { routerTargetOf } from './traffic/router-target.ts'
+export { defineTrafficRouter, resolveRouterSettings, unsupportedTraffic, RouterSettingsError } from './traffic/router-definition.ts'
+export type {
+  TrafficRouterDefinition,
+  AnyTrafficRouterDefinition,
+  RouterSetting,
+  RouterSettingsSpec,
+  RouterSettingsOf,
+  RouterConfigOf,
+  KindRef,
+} from './traffic/router-definition.ts'
 export type { FieldError, FieldErrorKind } from './validation/field-error.ts'
 export { fieldError, formatFieldError } from './validation/field-error.ts'
 

@@ -7,7 +7,7 @@
  * `spec.tls`, `spec.tcp`; `spec.subsets` and one annotation of the DestinationRule) and the
  * resourceVersion that was read as a precondition: docs/adr/0005-istio-server-side-apply.md.
  */
-import { AdapterError, MANAGED_BY_ANNOTATION, describeObject, fieldError, formatFieldError, jsonEqual } from '@sluice/core'
+import { AdapterError, MANAGED_BY_ANNOTATION, defineTrafficRouter, describeObject, fieldError, formatFieldError, jsonEqual } from '@sluice/core'
 import type {
   DesiredTraffic,
   FieldError,
@@ -26,6 +26,7 @@ import { buildSubsets, findSubsetProblems, readSubsetHashes } from './destinatio
 import type { DestinationRule, SubsetNames } from './destination-rule.ts'
 import { buildRouteLists, parseVirtualServiceName, readManagedRoutes, readSplitWeights, selectRoutes, findDestinationProblems } from './virtual-service.ts'
 import type { DesiredRoutes, RouteLists, SelectedRoutes, TrafficSplit, VirtualService, VirtualServiceSpec } from './virtual-service.ts'
+import { ISTIO_API_VERSION, istioReferences } from './references.ts'
 import { chooseWriteOrder } from './write-order.ts'
 import type { WriteOrder } from './write-order.ts'
 
@@ -334,3 +335,16 @@ function managedNames(spec: VirtualServiceSpec, managedRoutes: readonly string[]
   const names = (spec.http ?? []).flatMap((route) => (route.name !== undefined && managed.has(route.name) ? [route.name] : []))
   return names.length > 0 ? names.join(', ') : '(none)'
 }
+
+/** The Istio router, as hosts register it under `trafficRouting.istio`. It has no cluster-wide settings. */
+export const istioRouter = defineTrafficRouter<IstioRouterConfig>({
+  name: ADAPTER,
+  settings: {},
+  capabilities: () => istioCapabilities,
+  watches: () => [
+    { apiVersion: ISTIO_API_VERSION, kind: 'VirtualService' },
+    { apiVersion: ISTIO_API_VERSION, kind: 'DestinationRule' },
+  ],
+  references: istioReferences,
+  create: createIstioRouter,
+})

@@ -3,7 +3,7 @@
  * Ingress the router owns one canary Ingress (`canary-ingress.ts` builds it); the stable Ingresses are
  * only read.
  */
-import { AdapterError, describeObject, ensureOwned, fieldError, isControlledBy, ROLLOUT_KIND } from '@sluice/core'
+import { AdapterError, defineTrafficRouter, describeObject, ensureOwned, fieldError, isControlledBy, ROLLOUT_KIND } from '@sluice/core'
 import type {
   DesiredTraffic,
   FieldError,
@@ -149,3 +149,15 @@ export function createNginxRouter(options: NginxRouterOptions, deps: RouterDeps)
 
   return { name: ADAPTER, capabilities: nginxCapabilities, validate, apply, observe }
 }
+
+/** The ingress-nginx router, as hosts register it under `trafficRouting.nginx`. It has no cluster-wide settings. */
+export const nginxRouter = defineTrafficRouter<NginxTrafficRouting>({
+  name: ADAPTER,
+  settings: {},
+  capabilities: () => nginxCapabilities,
+  watches: () => [{ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' }],
+  // The canary Ingresses it creates are owned by the Rollout: their changes reach it through the owner.
+  references: (target, config) =>
+    stableIngressRefs(config).map(({ name }) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace: target.rollout.namespace, name })),
+  create: createNginxRouter,
+})

@@ -1,4 +1,4 @@
-import { describeObject, ensureOwned, fieldError, isControlledBy } from '@sluice/core'
+import { defineTrafficRouter, describeObject, ensureOwned, fieldError, isControlledBy } from '@sluice/core'
 import type {
   DesiredTraffic,
   FieldError,
@@ -88,3 +88,19 @@ export function createSmiRouter(options: SmiRouterOptions, deps: RouterDeps): Tr
     },
   }
 }
+
+/** The cluster-wide settings of the SMI router. */
+export interface SmiRouterSettings {
+  /** The TrafficSplit version the mesh serves. */
+  apiVersion: SmiApiVersion
+}
+
+/** The SMI router, as hosts register it under `trafficRouting.smi`. */
+export const smiRouter = defineTrafficRouter<SmiTrafficRouting, SmiRouterSettings>({
+  name: ADAPTER,
+  settings: { apiVersion: { description: 'the SMI TrafficSplit version the mesh serves', values: TRAFFIC_SPLIT_API_VERSIONS, default: 'split.smi-spec.io/v1alpha1' } },
+  capabilities: () => smiCapabilities,
+  watches: ({ apiVersion }) => [{ apiVersion, kind: 'TrafficSplit' }],
+  references: (target, config, { apiVersion }) => [{ apiVersion, kind: 'TrafficSplit', namespace: target.rollout.namespace, name: config.trafficSplitName || target.rollout.name }],
+  create: ({ settings, ...options }, deps) => createSmiRouter({ ...options, apiVersion: settings.apiVersion }, deps),
+})

@@ -3,14 +3,14 @@
  * Rollout API and against what its configured traffic routers can do; when the file also holds other
  * objects, checks the Services and mesh objects the Rollout references as the controller would.
  */
-import { createMemoryKube, fieldError, formatFieldError, routerTargetOf, validateRollout, validateServiceReferences } from '@sluice/core'
+import { createMemoryKube, fieldError, formatFieldError, validateRollout, validateServiceReferences } from '@sluice/core'
 import type { FieldError, KubeApi, ObservedService, Rollout } from '@sluice/core'
-import { EXIT, UsageError } from '../cli-context.ts'
+import { EXIT } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
-import { checkRouterApiVersions, routerApiVersionsFor, createConfiguredRouters, routerApiVersionFlags, routerApiVersionFlagsHelp, routerCapabilities, trafficRouters } from '../traffic-routers.ts'
-import type { RouterApiVersions } from '../traffic-routers.ts'
+import type { RouterRegistry } from '@sluice/routers'
+import { routerNames, routerRegistryFor, routerSettingFlags, routerSettingFlagsHelp } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
 import type { Manifest } from '../manifest.ts'
 
@@ -25,7 +25,7 @@ Checks:
   - every rule the controller applies to a Rollout (fields, steps, strategy), each problem with its
     field path and the offending value; features Sluice does not implement are reported, not ignored;
   - what each configured traffic router can do (header routes, mirroring, weight scale, match types),
-    for the routers this build knows: ${Object.keys(trafficRouters).join(', ')};
+    for the routers this build knows: ${routerNames.join(', ')};
   - references, only when the file holds at least one object besides the Rollout: the canary and
     stable Services (present, selectors fit the pod template) and each router's own objects
     (VirtualService, Ingress, ...). A file with just the Rollout skips these checks, and says so.
@@ -33,7 +33,7 @@ Checks:
 Flags:
   -f, --filename FILE   the manifest (required)
   -o, --output FORMAT   text (default) or json
-${routerApiVersionFlagsHelp}
+${routerSettingFlagsHelp}
   -h, --help            show this help
 
 Exit codes: 0 no problems; 1 problems found, or the file cannot be read as one Rollout; 2 usage error.
@@ -46,7 +46,7 @@ interface LintReport {
   problems: (FieldError & { line?: number; column?: number })[]
 }
 
-const options = { ...manifestFlags, ...routerApiVersionFlags } as const
+const options = { ...manifestFlags, ...routerSettingFlags } as const
 
 export const lintCommand: Command = {
   name: 'lint',
@@ -56,11 +56,9 @@ export const lintCommand: Command = {
     const flags = parseFlags(argv, options)
     const file = requireFile(flags.filename)
     const format = outputFormat(flags.output, ['text', 'json'])
-    const refused = checkRouterApiVersions({ trafficSplitApiVersion: flags['traffic-split-api-version'], ambassadorApiVersion: flags['ambassador-api-version'] })
-    if (refused) throw new UsageError(refused)
+    routerRegistryFor(flags, [])
     const manifest = await loadManifest(file, ctx)
-    const versions = routerApiVersionsFor(flags, manifest.objects)
-    const problems = await lintManifest(manifest, versions)
+    const problems = await lintManifest(manifest, routerRegistryFor(flags, manifest.objects))
     const report: LintReport = {
       rollout: `${manifest.rollout.metadata.namespace}/${manifest.rollout.metadata.name ?? ''}`,
       referencesChecked: manifest.objects.length > 0,
@@ -76,13 +74,13 @@ export const lintCommand: Command = {
 }
 
 /** Every problem with the Rollout and, when the file holds them, the objects it references. */
-export async function lintManifest(manifest: Manifest, versions: RouterApiVersions = {}): Promise<FieldError[]> {
+export async function lintManifest(manifest: Manifest, registry: RouterRegistry = routerRegistryFor({}, manifest.objects)): Promise<FieldError[]> {
   const { rollout } = manifest
-  const problems = validateRollout(rollout, { routers: routerCapabilities })
+  const problems = validateRollout(rollout, { routers: registry.capabilities() })
   if (manifest.objects.length > 0) {
     const kube = createMemoryKube(manifest.objects)
     problems.push(...validateServiceReferences(rollout, await readServices(kube, rollout)))
-    const { routers, errors } = createConfiguredRouters(rollout, routerTargetOf(rollout), kube, versions)
+    const { routers, errors } = registry.create(rollout, kube)
     problems.push(...errors)
     for (const router of routers) {
       try {

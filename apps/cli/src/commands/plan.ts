@@ -10,8 +10,8 @@ import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
 import { renderPlanText } from '../render/plan-text.ts'
-import { checkRouterApiVersions, routerApiVersionsFor, createConfiguredRouters, routerApiVersionFlags, routerApiVersionFlagsHelp, routerCapabilities } from '../traffic-routers.ts'
-import type { RouterApiVersions } from '../traffic-routers.ts'
+import type { RouterRegistry } from '@sluice/routers'
+import { routerRegistryFor, routerSettingFlags, routerSettingFlagsHelp } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
 import type { Manifest } from '../manifest.ts'
 
@@ -29,7 +29,7 @@ Flags:
   -o, --output FORMAT   text (default): a table of steps and what changes in each object;
                         json / yaml: the per-step states, including every object
       --abort-at N      abort during step N (0-based) and show the state once the abort settles
-${routerApiVersionFlagsHelp}
+${routerSettingFlagsHelp}
   -h, --help            show this help
 
 Each step's state: phase, canary and stable pods (new and previous revision), weights (null without
@@ -45,7 +45,7 @@ Examples:
   sluice plan -f rollout.yaml --abort-at 2
 `
 
-const options = { ...manifestFlags, ...routerApiVersionFlags, 'abort-at': { type: 'string' } } as const
+const options = { ...manifestFlags, ...routerSettingFlags, 'abort-at': { type: 'string' } } as const
 
 export const planCommand: Command = {
   name: 'plan',
@@ -56,13 +56,12 @@ export const planCommand: Command = {
     const file = requireFile(flags.filename)
     const format = outputFormat(flags.output, ['text', 'json', 'yaml'])
     const abortAt = parseStepIndex(flags['abort-at'])
-    const refused = checkRouterApiVersions({ trafficSplitApiVersion: flags['traffic-split-api-version'], ambassadorApiVersion: flags['ambassador-api-version'] })
-    if (refused) throw new UsageError(refused)
+    routerRegistryFor(flags, [])
 
     const manifest = await loadManifest(file, ctx)
-    const versions = routerApiVersionsFor(flags, manifest.objects)
+    const registry = routerRegistryFor(flags, manifest.objects)
     if (abortAt !== undefined) checkAbortStep(abortAt, manifest)
-    const result = await simulate(manifest, abortAt, versions)
+    const result = await simulate(manifest, abortAt, registry)
 
     switch (format) {
       case 'json':
@@ -111,15 +110,15 @@ function checkAbortStep(abortAt: number, manifest: Manifest): void {
   )
 }
 
-async function simulate(manifest: Manifest, abortAt: number | undefined, versions: RouterApiVersions): Promise<SimulationResult> {
+async function simulate(manifest: Manifest, abortAt: number | undefined, registry: RouterRegistry): Promise<SimulationResult> {
   const { rollout } = manifest
   try {
     return await simulateRollout({
       rollout,
       objects: manifest.objects,
-      routerCapabilities,
+      routerCapabilities: registry.capabilities(),
       createRouters: (target, kube) => {
-        const { routers, errors } = createConfiguredRouters(rollout, target, kube, versions)
+        const { routers, errors } = registry.create(rollout, kube, target)
         if (errors.length > 0) throw new SimulationError(`Rollout ${rollout.metadata.namespace}/${rollout.metadata.name} has a traffic router configuration that cannot be used`, errors)
         return routers
       },

@@ -29,8 +29,7 @@ import type { ClusterKubeApi, EventRecorder, Informer, ReconcileResult } from '@
 import type { Logger } from 'pino'
 import { parseObjectKey } from '@sluice/kube'
 import type { ControllerMetrics } from '../metrics.ts'
-import { capabilitiesOf, routersFor } from '../traffic-routers.ts'
-import type { RouterRegistry } from '../traffic-routers.ts'
+import type { RouterRegistry } from '@sluice/routers'
 import { breakPlan } from './chaos-break.ts'
 import type { ChaosBreak } from './chaos-break.ts'
 import { executeAction } from './execute.ts'
@@ -125,8 +124,8 @@ export class RolloutReconciler {
     }
 
     const kube = this.#deps.kube
-    const routers = routersFor(this.#deps.registry, rollout, kube)
-    const observed = await this.#observe(rollout, routers)
+    const { routers, errors: refused } = this.#deps.registry.create(rollout, kube)
+    const observed = await this.#observe(rollout, routers, refused)
     observed.specSeenAt = this.#specSeenAt(key, rollout)
     let plan = planRollout(observed, this.#deps.now(), this.#deps.planOptions)
     if (this.#deps.chaosBreak) plan = breakPlan(plan, observed, this.#deps.chaosBreak)
@@ -199,7 +198,8 @@ export class RolloutReconciler {
     return plan.requeueAfterMs === undefined ? { type: 'done' } : { type: 'requeueAfter', ms: Math.max(plan.requeueAfterMs, 10) }
   }
 
-  async #observe(rollout: Rollout, routers: TrafficRouter[]): Promise<ObservedRollout> {
+  /** `refused`: the configured routers that could not be built, as errors at their blocks. */
+  async #observe(rollout: Rollout, routers: TrafficRouter[], refused: readonly FieldError[]): Promise<ObservedRollout> {
     const { kube, registry } = this.#deps
     const namespace = rollout.metadata.namespace ?? 'default'
     const uid = rollout.metadata.uid ?? ''
@@ -221,7 +221,7 @@ export class RolloutReconciler {
       services.push(observed)
     }
 
-    const routerErrors: FieldError[] = []
+    const routerErrors: FieldError[] = [...refused]
     for (const router of routers) {
       try {
         routerErrors.push(...(await router.validate()))
@@ -231,7 +231,7 @@ export class RolloutReconciler {
       }
     }
 
-    const observed: ObservedRollout = { rollout, replicaSets, services, routerErrors, routerCapabilities: capabilitiesOf(registry) }
+    const observed: ObservedRollout = { rollout, replicaSets, services, routerErrors, routerCapabilities: registry.capabilities() }
     const verification = await this.#verifyRecordedWeights(rollout, routers)
     if (verification) observed.weightVerification = verification
 

@@ -2,28 +2,10 @@ import type { KubeObject, Rollout } from '@sluice/core'
 import { Informer } from '@sluice/kube'
 import type { ListWatchSource } from '@sluice/kube'
 import { describe, expect, it } from 'vitest'
-import { referencedObjects, referenceKey, referenceKeys } from './referenced-objects.ts'
+import { createRouterRegistry } from '@sluice/routers'
+import { readsIndex, referenceKey } from './reads-index.ts'
 
-const rollout = (canary: Record<string, unknown>): Rollout =>
-  ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'web', namespace: 'apps' }, spec: { strategy: { canary } } }) as Rollout
-
-describe('referencedObjects', () => {
-  it.each([
-    // trafficRouting → the objects whose changes must wake the Rollout
-    [{ canaryService: 'c', stableService: 's' }, ['Service apps/c', 'Service apps/s']],
-    [{ trafficRouting: { istio: { virtualService: { name: 'vs.mesh' }, destinationRule: { name: 'dr' } } } }, ['VirtualService mesh/vs', 'DestinationRule apps/dr']],
-    [{ trafficRouting: { istio: { virtualServices: [{ name: 'a' }, { name: 'b.other.svc.cluster.local' }] } } }, ['VirtualService apps/a', 'VirtualService other/b']],
-    // the namespace is after the last dot: names may contain dots, namespaces may not
-    [{ trafficRouting: { istio: { virtualService: { name: 'web.internal.mesh' } } } }, ['VirtualService mesh/web.internal']],
-    [{ trafficRouting: { nginx: { stableIngresses: ['i1', 'i2'] } } }, ['Ingress apps/i1', 'Ingress apps/i2']],
-    [{ trafficRouting: { alb: { ingress: 'lb', servicePort: 80 } } }, ['Ingress apps/lb']],
-    [{ trafficRouting: { smi: {} } }, ['TrafficSplit apps/web']],
-    [{ trafficRouting: { smi: { trafficSplitName: 'split' } } }, ['TrafficSplit apps/split']],
-    [{ trafficRouting: { ambassador: { mappings: ['m1'] } } }, ['Mapping apps/m1']],
-  ])('%j → %j', (canary, expected) => {
-    expect(referencedObjects(rollout(canary)).map((o) => `${o.kind} ${o.namespace}/${o.name}`)).toEqual(expected)
-  })
-})
+const referenceKeys = readsIndex(createRouterRegistry())
 
 describe('the index of what Rollouts read', () => {
   const named = (name: string, namespace: string, canary: Record<string, unknown>): Rollout =>
