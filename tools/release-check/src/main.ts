@@ -59,17 +59,18 @@ interface Manifest {
 
 /** What each library must export at run time: a smoke test that the entry is the real one. */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
-  '@sluice/core': ['planRollout', 'validateRollout', 'isTerminal', 'TerminalError', 'AdapterError', 'createMemoryKube'],
+  '@sluice/core': ['planRollout', 'validateRollout', 'isTerminal', 'TerminalError', 'AdapterError', 'createMemoryKube', 'defineTrafficRouter'],
   '@sluice/kube': ['createKubeApi', 'Informer', 'WorkQueue', 'LeaderElector', 'EventRecorder'],
   '@sluice/client': ['promote', 'abort', 'OperationRefused'],
-  '@sluice/istio': ['createIstioRouter', 'istioCapabilities'],
-  '@sluice/nginx': ['createNginxRouter', 'nginxCapabilities'],
-  '@sluice/alb': ['createAlbRouter', 'albCapabilities'],
-  '@sluice/smi': ['createSmiRouter', 'smiCapabilities'],
-  '@sluice/ambassador': ['createAmbassadorRouter', 'ambassadorCapabilities'],
+  '@sluice/istio': ['istioRouter', 'createIstioRouter', 'istioCapabilities'],
+  '@sluice/nginx': ['nginxRouter', 'createNginxRouter', 'nginxCapabilities'],
+  '@sluice/alb': ['albRouter', 'createAlbRouter', 'albCapabilities'],
+  '@sluice/smi': ['smiRouter', 'createSmiRouter', 'smiCapabilities'],
+  '@sluice/ambassador': ['ambassadorRouter', 'createAmbassadorRouter', 'ambassadorCapabilities'],
+  '@sluice/routers': ['builtinRouters', 'createRouterRegistry', 'RouterRegistry', 'ROUTER_SETTING_FLAGS'],
 }
 /** Packages that must take `@sluice/core` as a peer (one copy per app, docs/adr/0006). */
-const CORE_PEERS = ['@sluice/kube', '@sluice/client', '@sluice/istio', '@sluice/nginx', '@sluice/alb', '@sluice/smi', '@sluice/ambassador']
+const CORE_PEERS = ['@sluice/kube', '@sluice/client', '@sluice/istio', '@sluice/nginx', '@sluice/alb', '@sluice/smi', '@sluice/ambassador', '@sluice/routers']
 /** The peers a consumer installs, at the ranges we declare (npm picks the newest that fits). */
 const CONSUMER_PEERS = {
   '@kubernetes/client-node': '^2.0.1',
