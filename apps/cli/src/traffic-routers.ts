@@ -13,6 +13,9 @@ import { UsageError } from './cli-context.ts'
 /** The router setting flags, named as the controller's. */
 export const routerSettingFlags = Object.fromEntries(Object.keys(ROUTER_SETTING_FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<RouterSettingFlag, { type: 'string' }>
 
+/** Their part of a usage line: `[--traffic-split-api-version V] ...`. */
+export const routerSettingFlagsUsage = Object.keys(ROUTER_SETTING_FLAGS).map((flag) => `[--${flag} V]`).join(' ')
+
 /** Their help lines. */
 export const routerSettingFlagsHelp = [
   ...Object.entries(ROUTER_SETTING_FLAGS).map(([flag, { router, setting }]) => {

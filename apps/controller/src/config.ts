@@ -5,6 +5,7 @@
 import { hostname } from 'node:os'
 import { parseArgs } from 'node:util'
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import type { Logger } from 'pino'
 import { RouterSettingsError } from '@sluice/core'
 import { createRouterRegistry, ROUTER_SETTING_FLAGS, routerSettingsFromFlags } from '@sluice/routers'
 import type { RouterSettingFlag, RouterSettingsInput } from '@sluice/routers'
@@ -222,10 +223,11 @@ export function routerSettingsOf(config: Pick<ControllerConfig, 'trafficSplitApi
  * The ELBv2 client of ALB weight verification, or undefined when it is off. Credentials come from the
  * AWS SDK's default chain (environment, web identity / IRSA, profile, container or instance metadata).
  */
-export async function createElbv2Client(aws: ControllerConfig['aws']): Promise<ElasticLoadBalancingV2Client | undefined> {
+export async function createElbv2Client(aws: ControllerConfig['aws'], logger?: Pick<Logger, 'info'>): Promise<ElasticLoadBalancingV2Client | undefined> {
   if (!aws.verifyTargetGroup) return undefined
   // Loaded only when verification is on: the AWS SDK costs tens of MB of memory.
   const { ElasticLoadBalancingV2Client } = await import('@aws-sdk/client-elastic-load-balancing-v2')
+  logger?.info({ region: aws.region ?? '(AWS SDK default)', endpoint: aws.endpoint ?? '(AWS)', tagKey: aws.albTagKeyResourceId }, 'ALB weight verification on')
   return new ElasticLoadBalancingV2Client({
     ...(aws.region ? { region: aws.region } : {}),
     ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),

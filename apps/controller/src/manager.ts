@@ -35,8 +35,7 @@ export interface RunningController {
 const READS_INDEX = 'reads'
 
 export async function startController(config: ControllerConfig, kc: KubeConfig, logger: Logger): Promise<RunningController> {
-  const elbv2 = await createElbv2Client(config.aws)
-  if (elbv2) logger.info({ region: config.aws.region ?? '(AWS SDK default)', endpoint: config.aws.endpoint ?? '(AWS)', tagKey: config.aws.albTagKeyResourceId }, 'ALB weight verification on')
+  const elbv2 = await createElbv2Client(config.aws, logger)
   // The settings were checked by loadConfig: a refused one does not get this far.
   const registry = createRouterRegistry(routerSettingsOf(config, { elbv2 }))
   const metrics = createMetrics()

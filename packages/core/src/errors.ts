@@ -49,7 +49,7 @@ export class TerminalError extends Error {
 }
 brandErrorClass(TerminalError, 'TerminalError')
 
-/** A failure of one traffic adapter on one object: `[istio] VirtualService default/web: route "primary" not found`. */
+/** A failure of one traffic adapter on one object: `[my-mesh] HTTPProxy default/web: no route to the stable Service`. */
 export class AdapterError extends Error {
   override name = 'AdapterError'
   readonly adapter: string

@@ -6,7 +6,7 @@
  *   (case-sensitive) goes to the canary;
  * - `canary-by-header: <name>` + `canary-by-header-pattern: <re>`: a request whose header matches the
  *   PCRE `re` goes to the canary. ingress-nginx does not anchor the pattern, so we do: a Rollout's
- *   `regex` matches the whole value, as in Istio;
+ *   `regex` matches the whole value (an anchored match);
  * - any other value of the header falls through to the weighted split.
  *
  * So every active header route must match on the same header name (compared case-insensitively, as

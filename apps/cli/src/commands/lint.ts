@@ -10,13 +10,13 @@ import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
 import type { RouterRegistry } from '@sluice/routers'
-import { routerNames, routerRegistryFor, routerSettingFlags, routerSettingFlagsHelp } from '../traffic-routers.ts'
+import { routerNames, routerRegistryFor, routerSettingFlags, routerSettingFlagsHelp, routerSettingFlagsUsage } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
 import type { Manifest } from '../manifest.ts'
 
 const help = `Check a Rollout and the objects it references, offline.
 
-Usage: sluice lint -f FILE [-o text|json] [--traffic-split-api-version V] [--ambassador-api-version V]
+Usage: sluice lint -f FILE [-o text|json] ${routerSettingFlagsUsage}
 
 FILE holds exactly one Rollout (argoproj.io/v1alpha1) and, optionally, the Services and mesh objects
 it references, as a multi-document YAML stream ("-" reads standard input).

@@ -11,13 +11,13 @@ import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command
 import type { Command } from '../command.ts'
 import { renderPlanText } from '../render/plan-text.ts'
 import type { RouterRegistry } from '@sluice/routers'
-import { routerRegistryFor, routerSettingFlags, routerSettingFlagsHelp } from '../traffic-routers.ts'
+import { routerRegistryFor, routerSettingFlags, routerSettingFlagsHelp, routerSettingFlagsUsage } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
 import type { Manifest } from '../manifest.ts'
 
 const help = `Preview a Rollout update step by step, offline.
 
-Usage: sluice plan -f FILE [-o text|json|yaml] [--abort-at N] [--traffic-split-api-version V] [--ambassador-api-version V]
+Usage: sluice plan -f FILE [-o text|json|yaml] [--abort-at N] ${routerSettingFlagsUsage}
 
 FILE holds exactly one Rollout (argoproj.io/v1alpha1, canary strategy) and the Services and mesh
 objects it references, as a multi-document YAML stream ("-" reads standard input). The plan assumes:

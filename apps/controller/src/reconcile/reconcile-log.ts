@@ -12,7 +12,7 @@ export interface PassOutcome {
   acted: boolean
   /** The Rollout's status was written. */
   statusWritten: boolean
-  /** What the routers changed, `[smi] TrafficSplit a/web has been updated`, for the log only (the Event is the weight change). */
+  /** What the routers changed, `[my-mesh] HTTPProxy a/web has been updated`, for the log only (the Event is the weight change). */
   routerChanges?: readonly string[]
 }
 

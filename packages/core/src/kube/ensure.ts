@@ -4,9 +4,9 @@ import { controllerRefTo, describeObject, isControlledBy, refOf } from './owner-
 import type { KubeApi, KubeObject, WriteResult } from './types.ts'
 
 export interface EnsureOwnedOptions<T extends KubeObject> {
-  /** Adapter name for errors (`smi`). */
+  /** Adapter name for errors (`my-mesh`). */
   adapter: string
-  /** Server-side apply field manager (`sluice-smi`). */
+  /** Server-side apply field manager (`sluice-my-mesh`). */
   fieldManager: string
   /** The object that owns `desired` (the Rollout); it becomes its controller owner reference. */
   owner: { apiVersion: string; kind: string; name: string; namespace: string; uid: string }

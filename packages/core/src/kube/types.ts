@@ -49,7 +49,7 @@ export interface ObjectRef {
 export type WriteResult = 'unchanged' | 'created' | 'updated' | 'deleted'
 
 export interface ApplyOptions {
-  /** Field manager recorded by server-side apply; each adapter uses its own (`sluice-istio`, ...). */
+  /** Field manager recorded by server-side apply; each adapter uses its own (`sluice-<router>`). */
   fieldManager: string
   /** Take over fields another manager set (the controller owns what it applies). Default true. */
   force?: boolean

@@ -1,9 +1,9 @@
 /**
  * The conformance suite every traffic adapter runs (unit speed, against an in-memory API):
  *
- *   describeTrafficRouter('istio', (target) => {
+ *   describeTrafficRouter('my-router', (target) => {
  *     const kube = createMemoryKube(fixtures)
- *     return { kube, router: createIstioRouter({ target, config }, { kube }) }
+ *     return { kube, router: createMyRouter({ target, config }, { kube }) }
  *   })
  *
  * The fixtures must fit `conformanceTarget`: Rollout `default/web`, Services `web-canary` and

@@ -19,7 +19,7 @@ export interface KindRef {
   kind: string
 }
 
-/** One cluster-wide setting of a kind of router (the SMI TrafficSplit version, the ALB verifier). */
+/** One cluster-wide setting of a kind of router (an API version the cluster serves, a client for a load balancer's API). */
 export interface RouterSetting<T> {
   /** One line for flag help and error messages. */
   readonly description: string
@@ -33,7 +33,7 @@ export interface RouterSetting<T> {
 export type RouterSettingsSpec<S> = { readonly [K in keyof S]-?: RouterSetting<NonNullable<S[K]>> }
 
 export interface TrafficRouterDefinition<Config = unknown, Settings extends object = Record<never, never>> {
-  /** The `trafficRouting` key, and the router's id in logs, Events and errors (`smi`). */
+  /** The `trafficRouting` key, and the router's id in logs, Events and errors (`my-mesh`). */
   readonly name: string
   /** The cluster-wide settings, as data (allowed values, defaults). */
   readonly settings: RouterSettingsSpec<Settings>
@@ -64,9 +64,10 @@ export class RouterSettingsError extends Error {
 /**
  * The settings `given` (unknown keys refused, `undefined` meaning "not given") checked against the
  * definition's allowed values, with the defaults filled in:
- *   smi, {}                                     → { apiVersion: 'split.smi-spec.io/v1alpha1' }
- *   smi, { apiVersion: 'split.smi-spec.io/v9' } → RouterSettingsError: the smi router's apiVersion
- *                                                  "split.smi-spec.io/v9" is not one of ...
+ *   a router `kong` with apiVersion: { values: ['k/v1', 'k/v2'], default: 'k/v1' }:
+ *   {}                      → { apiVersion: 'k/v1' }
+ *   { apiVersion: 'k/v9' }  → RouterSettingsError: the kong router's apiVersion "k/v9" is not one of k/v1, k/v2 (...)
+ *   { version: 'k/v2' }     → RouterSettingsError: the kong router has no setting "version" (its settings: apiVersion)
  */
 export function resolveRouterSettings<S extends object>(definition: TrafficRouterDefinition<never, S>, given: Partial<Record<string, unknown>> = {}): S {
   const specs = definition.settings as Record<string, RouterSetting<unknown>>

@@ -104,7 +104,7 @@ export type WeightVerification = { verified: true } | { verified: false; reason:
 
 /** A traffic router bound to one rollout. Calls never overlap for one rollout. */
 export interface TrafficRouter {
-  /** Stable id (`istio`); used in logs, Events, metrics and error messages. */
+  /** Stable id, the `trafficRouting` key (`my-mesh`); used in logs, Events, metrics and error messages. */
   readonly name: string
   /** What this router can do; the engine never plans a step it cannot perform. */
   readonly capabilities: RouterCapabilities
@@ -139,7 +139,7 @@ export interface RouterDeps {
 
 export interface TrafficRouterOptions<Config> {
   target: RouterTarget
-  /** The router's block of `spec.strategy.canary.trafficRouting` (e.g. the `istio` object). */
+  /** The router's block of `spec.strategy.canary.trafficRouting` (e.g. the `my-mesh` object). */
   config: Config
 }
 
