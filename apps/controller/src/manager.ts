@@ -16,7 +16,7 @@ import type { ControllerConfig } from './config.ts'
 import { startHttpServer } from './http-server.ts'
 import { createMetrics } from './metrics.ts'
 import type { ControllerMetrics } from './metrics.ts'
-import { endpointReadiness, readyEndpoints, SERVICE_NAME_LABEL } from './reconcile/observe.ts'
+import { endpointReadiness, readyEndpoints, SERVICE_NAME_LABEL } from '@sluice/reconcile'
 import { RolloutReconciler } from './reconcile/rollout-reconciler.ts'
 import { readsIndex, referenceKey } from './reads-index.ts'
 

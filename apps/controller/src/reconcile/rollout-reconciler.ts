@@ -3,37 +3,16 @@
  * carry out the plan, write the status with optimistic concurrency, record Events. Level-based: it
  * never trusts what an event said, only what it reads now.
  */
-import {
-  AdapterError,
-  configuredRouters,
-  fieldError,
-  isTerminal,
-  planRollout,
-  POD_TEMPLATE_HASH_LABEL,
-  statusChanged,
-  TerminalError,
-} from '@sluice/core'
-import type {
-  DesiredTraffic,
-  FieldError,
-  KubeObject,
-  ObservedRollout,
-  ObservedWeightVerification,
-  PlanOptions,
-  Rollout,
-  RolloutEvent,
-  RolloutStatus,
-  TrafficRouter,
-} from '@sluice/core'
+import { AdapterError, planRollout, statusChanged, TerminalError } from '@sluice/core'
+import type { KubeObject, PlanOptions, Rollout, RolloutEvent, RolloutStatus } from '@sluice/core'
 import type { ClusterKubeApi, EventRecorder, Informer, ReconcileResult } from '@sluice/kube'
 import type { Logger } from 'pino'
 import { parseObjectKey } from '@sluice/kube'
 import type { ControllerMetrics } from '../metrics.ts'
 import type { RouterRegistry } from '@sluice/routers'
+import { executePlan, observeRollout, readyEndpoints, SERVICE_NAME_LABEL } from '@sluice/reconcile'
 import { breakPlan } from './chaos-break.ts'
 import type { ChaosBreak } from './chaos-break.ts'
-import { executeAction } from './execute.ts'
-import { observePod, observeReplicaSet, observeService, readyEndpoints, SERVICE_NAME_LABEL } from './observe.ts'
 import { logReconcile } from './reconcile-log.ts'
 
 export interface RolloutReconcilerDeps {
@@ -125,36 +104,38 @@ export class RolloutReconciler {
 
     const kube = this.#deps.kube
     const { routers, errors: refused } = this.#deps.registry.create(rollout, kube)
-    const observed = await this.#observe(rollout, routers, refused)
+    const observed = await observeRollout({
+      rollout,
+      replicaSets: this.#deps.replicaSets.store.byControllerUid(rollout.metadata.uid ?? ''),
+      kube,
+      routers,
+      refused,
+      capabilities: this.#deps.registry.capabilities(),
+      ...(this.#deps.endpointSlices ? { readyEndpoints: this.#readyEndpoints(this.#deps.endpointSlices) } : {}),
+      onVerifyError: (router, error) => this.#deps.events.record(rollout, { type: 'Warning', reason: 'WeightVerifyError', note: `[${router}] ${errorMessage(error)}` }),
+    })
     observed.specSeenAt = this.#specSeenAt(key, rollout)
-    let plan = planRollout(observed, this.#deps.now(), this.#deps.planOptions)
+    const now = this.#deps.now()
+    let plan = planRollout(observed, now, this.#deps.planOptions)
     if (this.#deps.chaosBreak) plan = breakPlan(plan, observed, this.#deps.chaosBreak)
 
+    const executed = await executePlan(observed, plan, { kube, routers, evict: this.#deps.evict, now, ...(this.#deps.planOptions ? { planOptions: this.#deps.planOptions } : {}) })
+    plan = executed.plan
+    const acted = executed.acted
     const written: Expectations = new Map()
-    const routerEvents: RolloutEvent[] = []
-    let acted = false
-    for (const action of plan.actions) {
-      try {
-        const result = await executeAction(rollout, action, { kube, routers, evict: this.#deps.evict })
-        if (result.changed) acted = true
-        for (const w of result.written) if (w.resourceVersion) written.set(`${w.kind}/${namespace}/${w.name}`, w.resourceVersion)
-        // Write-through: the next pass sees these ReplicaSets as written, without waiting for the watch.
-        for (const rs of result.replicaSets) this.#deps.replicaSets.observe(rs)
-        for (const { router, change } of result.routerChanges) {
-          routerEvents.push({ type: 'Normal', reason: 'TrafficRoutingUpdated', message: `[${router}] ${change.object} has been ${change.result}${change.detail ? `: ${change.detail}` : ''}` })
-        }
-      } catch (error) {
-        this.#remember(key, written)
-        if (!isTerminal(error)) {
-          const reason = action.type === 'setTraffic' ? 'TrafficRoutingError' : 'ReconcileError'
-          this.#deps.events.record(rollout, { type: 'Warning', reason, note: errorMessage(error) })
-          throw error
-        }
-        // Retrying cannot help (a foreign object in the way, a route that is not there): report it
-        // on the Rollout like an invalid spec, and look again when something changes.
-        plan = planRollout({ ...observed, routerErrors: [...(observed.routerErrors ?? []), terminalFieldError(rollout, action.type, error)] }, this.#deps.now(), this.#deps.planOptions)
-        break
-      }
+    for (const w of executed.written) if (w.resourceVersion) written.set(`${w.kind}/${namespace}/${w.name}`, w.resourceVersion)
+    // Write-through: the next pass sees these ReplicaSets as written, without waiting for the watch.
+    for (const rs of executed.replicaSets) this.#deps.replicaSets.observe(rs)
+    const routerEvents: RolloutEvent[] = executed.routerChanges.map(({ router, change }) => ({
+      type: 'Normal',
+      reason: 'TrafficRoutingUpdated',
+      message: `[${router}] ${change.object} has been ${change.result}${change.detail ? `: ${change.detail}` : ''}`,
+    }))
+    if (executed.failed) {
+      this.#remember(key, written)
+      const reason = executed.failed.action.type === 'setTraffic' ? 'TrafficRoutingError' : 'ReconcileError'
+      this.#deps.events.record(rollout, { type: 'Warning', reason, note: errorMessage(executed.failed.error) })
+      throw executed.failed.error
     }
     this.#remember(key, written)
 
@@ -198,78 +179,9 @@ export class RolloutReconciler {
     return plan.requeueAfterMs === undefined ? { type: 'done' } : { type: 'requeueAfter', ms: Math.max(plan.requeueAfterMs, 10) }
   }
 
-  /** `refused`: the configured routers that could not be built, as errors at their blocks. */
-  async #observe(rollout: Rollout, routers: TrafficRouter[], refused: readonly FieldError[]): Promise<ObservedRollout> {
-    const { kube, registry } = this.#deps
-    const namespace = rollout.metadata.namespace ?? 'default'
-    const uid = rollout.metadata.uid ?? ''
-    const replicaSets = this.#deps.replicaSets.store.byControllerUid(uid).map(observeReplicaSet)
-
-    const canary = rollout.spec.strategy?.canary
-    const services = []
-    for (const serviceName of new Set([canary?.canaryService, canary?.stableService])) {
-      if (!serviceName) continue
-      const service = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name: serviceName })
-      if (!service) continue
-      const observed = observeService(service)
-      const slices = this.#deps.endpointSlices?.store
-      // Only for the canary Service (the stable one carries the traffic that has nowhere else to go),
-      // and only with a selector: the EndpointSlice controller keeps its slices, and ours is one.
-      if (slices && serviceName === canary?.canaryService && Object.keys(observed.selector).length > 0) {
-        observed.readyEndpoints = readyEndpoints(slices.byLabel(SERVICE_NAME_LABEL, serviceName).filter((slice) => slice.metadata.namespace === namespace))
-      }
-      services.push(observed)
-    }
-
-    const routerErrors: FieldError[] = [...refused]
-    for (const router of routers) {
-      try {
-        routerErrors.push(...(await router.validate()))
-      } catch (error) {
-        if (!isTerminal(error)) throw error
-        routerErrors.push(fieldError('invalid', `spec.strategy.canary.trafficRouting.${router.name}`, errorMessage(error)))
-      }
-    }
-
-    const observed: ObservedRollout = { rollout, replicaSets, services, routerErrors, routerCapabilities: registry.capabilities() }
-    const verification = await this.#verifyRecordedWeights(rollout, routers)
-    if (verification) observed.weightVerification = verification
-
-    if (rollout.spec.restartAt && rollout.spec.restartAt !== rollout.status?.restartedAt) {
-      const hashes = new Set(replicaSets.map((rs) => rs.podTemplateHash))
-      const selector = Object.entries(rollout.spec.selector?.matchLabels ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',')
-      const pods = await kube.list({ apiVersion: 'v1', kind: 'Pod', namespace }, selector ? { labelSelector: selector } : {})
-      observed.pods = pods.filter((p) => hashes.has(p.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '')).map(observePod)
-    }
-    return observed
-  }
-
-  /** Asks the routers that verify weights whether the recorded weights are in effect. */
-  async #verifyRecordedWeights(rollout: Rollout, routers: TrafficRouter[]): Promise<ObservedWeightVerification | undefined> {
-    const weights = rollout.status?.canary?.weights
-    const verifiers = routers.filter((r) => r.capabilities.weightVerification && r.verify)
-    if (!weights || verifiers.length === 0) return undefined
-    const desired: DesiredTraffic = {
-      canary: { ...weights.canary },
-      stable: { ...weights.stable },
-      additional: [],
-      maxWeight: rollout.spec.strategy?.canary?.trafficRouting?.maxTrafficWeight ?? 100,
-      headerRoutes: [],
-      mirrorRoutes: [],
-    }
-    for (const router of verifiers) {
-      try {
-        const answer = await router.verify?.(desired)
-        if (answer && !answer.verified) return { canaryWeight: weights.canary.weight, verified: false, reason: `[${router.name}] ${answer.reason}` }
-      } catch (error) {
-        // A failed check is not a verified weight: report it and keep the step waiting.
-        this.#deps.events.record(rollout, { type: 'Warning', reason: 'WeightVerifyError', note: `[${router.name}] ${errorMessage(error)}` })
-        return { canaryWeight: weights.canary.weight, verified: false, reason: errorMessage(error) }
-      }
-    }
-    return { canaryWeight: weights.canary.weight, verified: true }
+  /** The ready endpoints of a Service, from the EndpointSlice cache. */
+  #readyEndpoints(slices: Informer<KubeObject>): (namespace: string, service: string) => number {
+    return (namespace, service) => readyEndpoints(slices.store.byLabel(SERVICE_NAME_LABEL, service).filter((slice) => slice.metadata.namespace === namespace))
   }
 
   /** When this controller first saw the Rollout's current generation (a restart sees every spec anew). */
@@ -331,12 +243,6 @@ function eventsToRecord(events: RolloutEvent[], routerEvents: RolloutEvent[]): {
 function isOlder(current: string, expected: string): boolean {
   if (!/^\d+$/.test(current) || !/^\d+$/.test(expected)) return false
   return BigInt(current) < BigInt(expected)
-}
-
-function terminalFieldError(rollout: Rollout, action: string, error: unknown): FieldError {
-  const router = error instanceof AdapterError ? error.adapter : configuredRouters(rollout)[0]
-  const path = action === 'setTraffic' && router ? `spec.strategy.canary.trafficRouting.${router}` : 'spec'
-  return fieldError('invalid', path, errorMessage(error))
 }
 
 function errorMessage(error: unknown): string {

@@ -1,7 +1,6 @@
 /**
- * Carries out the actions of a plan, in order, against the API server. Each function finishes the
- * sentence "the controller …" in its Event note. The first failure stops the plan; the caller then
- * does not write the status (nothing is recorded that did not happen).
+ * Carries out one action of a plan against a KubeApi: the API server's, or the in-memory one of a
+ * simulation. Each case finishes the sentence "the controller …" in its Event note.
  */
 import {
   DESIRED_REPLICAS_ANNOTATION,

@@ -1,6 +1,6 @@
 import type { KubeObject } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
-import { endpointReadiness, readyEndpoints } from './observe.ts'
+import { endpointReadiness, readyEndpoints } from './observe-objects.ts'
 
 const slice = (...ready: (boolean | undefined)[]): KubeObject => ({
   apiVersion: 'discovery.k8s.io/v1',
