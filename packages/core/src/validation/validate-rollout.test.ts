@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import type { ObservedService } from '../rollout/observed.ts'
-import type { Rollout } from '../rollout/types.ts'
+import type { ObservedService } from '../plan/observed.ts'
+import type { Rollout } from '../api/rollout.ts'
 import { configMapRouterCapabilities } from '../testing/config-map-router.ts'
 import type { RouterCapabilities } from '../traffic/traffic-router.ts'
-import { formatFieldError } from './field-error.ts'
+import { formatFieldError } from '../api/field-error.ts'
 import { validateRollout } from './validate-rollout.ts'
-import { validateServiceReferences } from './validate-references.ts'
+import { validateServiceReferences } from '../plan/validate-references.ts'
 
 const noHeaders: RouterCapabilities = { headerRouting: false, mirroring: false, maxTrafficWeight: false, weightVerification: false, additionalDestinations: false }
 const exactOnly: RouterCapabilities = { ...noHeaders, headerRouting: { matchTypes: ['exact'] } }

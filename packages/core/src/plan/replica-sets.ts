@@ -2,10 +2,10 @@
 import { jsonEqual } from '../kube/json.ts'
 import { comparablePodTemplate } from '../kube/pod-template-defaults.ts'
 import { controllerRefTo } from '../kube/owner-refs.ts'
-import type { KubeObject } from '../kube/types.ts'
+import type { KubeObject } from '../api/kube-object.ts'
 import type { ObservedReplicaSet } from './observed.ts'
-import type { PodTemplateSpec, Rollout } from './types.ts'
-import { DESIRED_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './types.ts'
+import type { PodTemplateSpec, Rollout } from '../api/rollout.ts'
+import { DESIRED_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.ts'
 
 /** Labels and annotations a controller writes into a ReplicaSet's pod template on top of the Rollout's. */
 export interface InjectedPodMetadata {

@@ -2,9 +2,9 @@
  * What `planRollout` asks the application to do, in the order it must be done: Services first,
  * then traffic, then ReplicaSets; the new status is written last, and only if every action succeeded.
  */
-import type { KubeObject } from '../kube/types.ts'
+import type { KubeObject } from '../api/kube-object.ts'
 import type { DesiredTraffic } from '../traffic/traffic-router.ts'
-import type { RolloutStatus } from './types.ts'
+import type { RolloutStatus } from '../api/rollout.ts'
 
 export type RolloutAction =
   /** Create the ReplicaSet of the current template (0 replicas, owned by the Rollout). */

@@ -3,7 +3,7 @@
  * which managed header/mirror routes exist at a given step index (spec §2.1, §2.2).
  */
 import type { HeaderRoute, MirrorRoute } from '../traffic/traffic-router.ts'
-import type { CanaryStep, SetCanaryScale } from './types.ts'
+import type { CanaryStep, SetCanaryScale } from '../api/rollout.ts'
 
 /** The step at `index`, or undefined when there are no steps or all are done. */
 export function currentStep(steps: readonly CanaryStep[], index: number | undefined): CanaryStep | undefined {
