@@ -41,3 +41,25 @@ export interface RolloutPlan {
   /** References (Services, mesh objects) missing within the grace: waited for, not yet reported (for logs). */
   missingReferences?: string[]
 }
+
+/** For tests and tools: a plan's actions without the noise of full objects. */
+export function summarizeActions(actions: readonly RolloutAction[]): string[] {
+  return actions.map((a) => {
+    switch (a.type) {
+      case 'createReplicaSet':
+        return `create ${a.replicaSet.metadata.name}`
+      case 'scaleReplicaSet':
+        return `scale ${a.name} ${a.from}→${a.replicas}`
+      case 'setScaleDownDeadline':
+        return a.deadline ? `deadline ${a.name} ${a.deadline}` : `clear deadline ${a.name}`
+      case 'switchService':
+        return `service ${a.service} → ${a.podTemplateHash}`
+      case 'setTraffic':
+        return `traffic ${a.desired.canary.weight}/${a.desired.stable.weight}${a.desired.headerRoutes.length + a.desired.mirrorRoutes.length > 0 ? ` routes ${[...a.desired.headerRoutes, ...a.desired.mirrorRoutes].map((r) => r.name).join(',')}` : ''}`
+      case 'evictPod':
+        return `evict ${a.name}`
+      case 'deleteReplicaSet':
+        return `delete ${a.name}`
+    }
+  })
+}
