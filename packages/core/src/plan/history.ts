@@ -2,7 +2,6 @@
 // 6. ReplicaSet scaling, continued: old revisions beyond spec.revisionHistoryLimit
 
 import type { Pass } from './pass.ts'
-import { DEFAULT_REVISION_HISTORY_LIMIT } from './pass.ts'
 
 /**
  * Old revisions are kept as ReplicaSets scaled to 0, so that `undo` can return to them, up to
@@ -11,7 +10,7 @@ import { DEFAULT_REVISION_HISTORY_LIMIT } from './pass.ts'
  * none this pass writes to, so nothing that serves or drains traffic is touched.
  */
 export function planHistoryCleanup(pass: Pass): void {
-  const limit = pass.rollout.spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT
+  const limit = pass.revisionHistoryLimit
   const excess = pass.older.length - limit
   if (excess <= 0) return
   // The newest `limit` revisions always stay; of the older ones, those still busy wait for a later pass.

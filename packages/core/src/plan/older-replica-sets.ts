@@ -4,7 +4,7 @@
 import { POD_TEMPLATE_HASH_LABEL } from '../api/labels.ts'
 import type { ObservedService } from './observed.ts'
 import type { Pass } from './pass.ts'
-import { DEFAULT_SCALE_DOWN_DELAY_SECONDS, isFullyPromoted, scale } from './pass.ts'
+import { isFullyPromoted, scale } from './pass.ts'
 
 /** The hashes still in use: never scale those ReplicaSets down (spec §8.3.3). */
 function referencedHashes(pass: Pass): Set<string> {
@@ -57,7 +57,7 @@ export function planOlderReplicaSets(pass: Pass): void {
   if (pass.weights?.verified === false) return // the data plane has not confirmed the split yet
   const newRS = pass.newRS
   if (newRS.availableReplicas < Math.min(pass.replicas, newRS.replicas) && isFullyPromoted(pass)) return
-  const delaySeconds = pass.canary.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS
+  const delaySeconds = pass.scaleDownDelaySeconds
   const limit = pass.canary.scaleDownDelayRevisionLimit
   let waiting = 0
   for (const rs of older) {

@@ -19,11 +19,6 @@ export interface PlanOptions {
   missingReferenceGraceMs?: number
 }
 
-export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30
-export const DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS = 30
-export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600
-export const DEFAULT_REVISION_HISTORY_LIMIT = 10
-
 /** Everything one planning pass works with, resolved once. */
 export interface Pass {
   observed: ObservedRollout
@@ -46,6 +41,14 @@ export interface Pass {
   dynamic: boolean
   maxSurge: number
   maxUnavailable: number
+  /** canary.scaleDownDelaySeconds, 30 when unset (every default: spec/defaults.ts). */
+  scaleDownDelaySeconds: number
+  /** canary.abortScaleDownDelaySeconds, 30 when unset (`canary.abortScaleDownDelaySeconds` says whether it was set). */
+  abortScaleDownDelaySeconds: number
+  /** spec.progressDeadlineSeconds, 600 when unset. */
+  progressDeadlineSeconds: number
+  /** spec.revisionHistoryLimit, 10 when unset. */
+  revisionHistoryLimit: number
 
   currentHash: string
   newRS: ObservedReplicaSet

@@ -18,7 +18,7 @@
 import type { FieldError } from '../api/field-error.ts'
 import { formatFieldError } from '../api/field-error.ts'
 import { cloneJson } from '../kube/json.ts'
-import { resolveSurgeAndUnavailable } from '../replicas/surge.ts'
+import { resolveCanary } from '../spec/defaults.ts'
 import { legacyStepsHash, podTemplateHash, stepsHash } from '../spec/hash.ts'
 import { validateRollout } from '../validation/validate-rollout.ts'
 import type { RolloutEvent, RolloutPlan } from './actions.ts'
@@ -65,11 +65,8 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
     events.push({ type: 'Normal', reason: 'SpecValid', message: 'The Rollout is valid again' })
   }
 
-  const canary = rollout.spec.strategy?.canary ?? {}
-  const replicas = rollout.spec.replicas ?? 1
-  const maxWeight = canary.trafficRouting?.maxTrafficWeight ?? 100
-  const steps = canary.steps ?? []
-  const { maxSurge, maxUnavailable } = resolveSurgeAndUnavailable(replicas, canary.maxSurge, canary.maxUnavailable)
+  const spec = resolveCanary(rollout)
+  const { canary, replicas, maxWeight, steps, maxSurge, maxUnavailable } = spec
 
   const computedHash = podTemplateHash(rollout.spec.template, status.collisionCount)
   const newRS =
@@ -104,10 +101,14 @@ export function planRollout(observed: ObservedRollout, now: Date, planOptions: P
     replicas,
     maxWeight,
     steps,
-    trafficRouted: canary.trafficRouting !== undefined,
-    dynamic: canary.dynamicStableScale === true,
+    trafficRouted: spec.trafficRouted,
+    dynamic: spec.dynamicStableScale,
     maxSurge,
     maxUnavailable,
+    scaleDownDelaySeconds: spec.scaleDownDelaySeconds,
+    abortScaleDownDelaySeconds: spec.abortScaleDownDelaySeconds,
+    progressDeadlineSeconds: spec.progressDeadlineSeconds,
+    revisionHistoryLimit: spec.revisionHistoryLimit,
     currentHash,
     newRS,
     stableRS,

@@ -9,7 +9,7 @@ import { gradualAbortWeight } from '../traffic/abort-weight.ts'
 import type { ObservedReplicaSet } from './observed.ts'
 import { planOlderReplicaSets } from './older-replica-sets.ts'
 import type { Pass } from './pass.ts'
-import { DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS, isAborted, isFullyPromoted, scale } from './pass.ts'
+import { isAborted, isFullyPromoted, scale } from './pass.ts'
 
 /**
  * The weight (or explicit count) the canary ReplicaSet is sized for (spec §3.1), and the traffic
@@ -143,7 +143,7 @@ function planAbortedCanary(pass: Pass): boolean {
   }
   if (explicitDelay === 0 || newRS.replicas === 0) return false
   if (canaryWeight > 0 || !stableRS || stableRS.availableReplicas < pass.replicas) return false
-  const delaySeconds = explicitDelay ?? DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS
+  const delaySeconds = pass.abortScaleDownDelaySeconds
   if (!newRS.scaleDownDeadline) {
     const deadline = new Date(now.getTime() + delaySeconds * 1000).toISOString()
     pass.actions.push({ type: 'setScaleDownDeadline', name: newRS.name, deadline })

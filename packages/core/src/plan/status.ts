@@ -5,7 +5,7 @@ import type { RolloutStatus } from '../api/rollout.ts'
 import { canonicalJson, jsonEqual } from '../kube/json.ts'
 import { getCondition, setCondition } from './conditions.ts'
 import type { Pass } from './pass.ts'
-import { DEFAULT_PROGRESS_DEADLINE_SECONDS, isAborted, isFullyPromoted } from './pass.ts'
+import { isAborted, isFullyPromoted } from './pass.ts'
 import { verificationMessage } from './traffic.ts'
 
 export function finishStatus(pass: Pass): void {
@@ -77,7 +77,7 @@ export function finishStatus(pass: Pass): void {
   } else if (progressed || !progressing || progressing.reason === 'RolloutPaused' || progressing.reason === 'RolloutAborted' || progressing.reason === 'NewReplicaSetAvailable') {
     setCondition(status, now, { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${newRS.name}" is progressing.` }, true)
   } else if (progressing.reason !== 'RolloutRetry') {
-    const deadlineSeconds = rollout.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS
+    const deadlineSeconds = pass.progressDeadlineSeconds
     const since = Date.parse(progressing.lastUpdateTime)
     const waitingOnDelay = pass.older.some((rs) => rs.replicas > 0 && rs.scaleDownDeadline)
     if (!completed && !waitingOnDelay && now.getTime() - since > deadlineSeconds * 1000) {

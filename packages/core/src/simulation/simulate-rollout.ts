@@ -17,6 +17,7 @@ import type { ObservedReplicaSet, ObservedRollout, ObservedService } from '../pl
 import { planRollout } from '../plan/plan-rollout.ts'
 import { statusChanged } from '../plan/status.ts'
 import { replicaSetName } from '../plan/replica-sets.ts'
+import { resolveCanary } from '../spec/defaults.ts'
 import { describeStep } from '../spec/steps.ts'
 import type { PodTemplateSpec, Rollout, RolloutPhase, RolloutStatus } from '../api/rollout.ts'
 import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.ts'
@@ -101,14 +102,10 @@ export async function simulateRollout(input: SimulationInput): Promise<Simulatio
   rollout.metadata.generation ??= 1
   const namespace = rollout.metadata.namespace
   const name = rollout.metadata.name ?? ''
-  const canary = rollout.spec.strategy?.canary ?? {}
-  const replicas = rollout.spec.replicas ?? 1
-  const maxWeight = canary.trafficRouting?.maxTrafficWeight ?? 100
-  const steps = canary.steps ?? []
-  const trafficRouted = canary.trafficRouting !== undefined
 
   const staticErrors = validateRollout(rollout, { routers: input.routerCapabilities })
   if (staticErrors.length > 0) throw new SimulationError(`Rollout ${namespace}/${name} is invalid`, staticErrors)
+  const { canary, replicas, maxWeight, steps, trafficRouted } = resolveCanary(rollout)
 
   const kube = createMemoryKube(input.objects.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? namespace } })))
   const target: RouterTarget = {

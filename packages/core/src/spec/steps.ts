@@ -4,6 +4,7 @@
  */
 import type { HeaderRoute, MirrorRoute } from '../traffic/traffic-router.ts'
 import type { CanaryStep, SetCanaryScale } from '../api/rollout.ts'
+import { mirrorPercentage } from './defaults.ts'
 
 /** The step at `index`, or undefined when there are no steps or all are done. */
 export function currentStep(steps: readonly CanaryStep[], index: number | undefined): CanaryStep | undefined {
@@ -100,7 +101,7 @@ export function managedRoutesAt(steps: readonly CanaryStep[], index: number, man
     }
     const mirror = step?.setMirrorRoute
     if (mirror) {
-      if (mirror.match && mirror.match.length > 0) mirrors.set(mirror.name, { name: mirror.name, match: mirror.match, percentage: mirror.percentage ?? 100 })
+      if (mirror.match && mirror.match.length > 0) mirrors.set(mirror.name, { name: mirror.name, match: mirror.match, percentage: mirrorPercentage(mirror) })
       else mirrors.delete(mirror.name)
     }
   }
