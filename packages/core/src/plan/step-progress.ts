@@ -3,6 +3,7 @@
 
 import type { CanaryStep } from '../api/rollout.ts'
 import { parseDuration } from '../spec/duration.ts'
+import { kindedStep, unhandledStepKind } from '../spec/step-kinds.ts'
 import { argoStepString, currentStep } from '../spec/steps.ts'
 import type { Pass } from './pass.ts'
 import { isAborted, isFullyPromoted } from './pass.ts'
@@ -26,49 +27,54 @@ export function planSteps(pass: Pass): void {
   const step = currentStep(steps, index)
   if (!step) return
 
-  if (step.pause) {
-    const condition = (status.pauseConditions ?? []).find((c) => c.reason === 'CanaryPauseStep')
-    if (!condition && !status.controllerPause) {
-      status.pauseConditions = [...(status.pauseConditions ?? []), { reason: 'CanaryPauseStep', startTime: now.toISOString() }]
-      status.controllerPause = true
-      events.push({ type: 'Normal', reason: 'RolloutPaused', message: 'Rollout is paused (CanaryPauseStep)' })
-      const ms = step.pause.duration === undefined ? undefined : parseDuration(step.pause.duration)
-      if (ms !== undefined) pass.requeue.push(ms)
-      return
-    }
-    if (condition) {
-      const ms = step.pause.duration === undefined ? undefined : parseDuration(step.pause.duration)
-      if (ms === undefined) return // indefinite: waits for promote
-      const left = Date.parse(condition.startTime) + ms - now.getTime()
-      if (left > 0) {
-        pass.requeue.push(left)
+  const kinded = kindedStep(step)
+  switch (kinded?.kind) {
+    case 'pause': {
+      const pause = kinded.action
+      const condition = (status.pauseConditions ?? []).find((c) => c.reason === 'CanaryPauseStep')
+      if (!condition && !status.controllerPause) {
+        status.pauseConditions = [...(status.pauseConditions ?? []), { reason: 'CanaryPauseStep', startTime: now.toISOString() }]
+        status.controllerPause = true
+        events.push({ type: 'Normal', reason: 'RolloutPaused', message: 'Rollout is paused (CanaryPauseStep)' })
+        const ms = pause.duration === undefined ? undefined : parseDuration(pause.duration)
+        if (ms !== undefined) pass.requeue.push(ms)
         return
       }
+      if (condition) {
+        const ms = pause.duration === undefined ? undefined : parseDuration(pause.duration)
+        if (ms === undefined) return // indefinite: waits for promote
+        const left = Date.parse(condition.startTime) + ms - now.getTime()
+        if (left > 0) {
+          pass.requeue.push(left)
+          return
+        }
+      }
+      // The pause elapsed, or a user removed the pause condition (promote).
+      completeStep(pass, index, step)
+      return
     }
-    // The pause elapsed, or a user removed the pause condition (promote).
-    completeStep(pass, index, step)
-    return
+    case 'setWeight':
+      if (!isAtStepReplicaCounts(pass)) return
+      if (pass.trafficRouted && pass.replicas > 0) {
+        if (!pass.trafficWritten || pass.weights?.canary.weight !== kinded.action) return
+        if (pass.weights.verified === false) return
+      }
+      completeStep(pass, index, step)
+      return
+    case 'setCanaryScale':
+      if (isAtStepReplicaCounts(pass)) completeStep(pass, index, step)
+      return
+    case 'setHeaderRoute':
+    case 'setMirrorRoute':
+      // The route is part of the traffic state written this pass; the step is done once it was
+      // written (not while a canary Service fault keeps the routes out).
+      if (pass.trafficWritten && !pass.canaryFault) completeStep(pass, index, step)
+      return
+    case undefined:
+      return // Unsupported step kinds never get here: validation rejects them.
+    default:
+      unhandledStepKind(kinded)
   }
-  if (step.setWeight !== undefined) {
-    if (!isAtStepReplicaCounts(pass)) return
-    if (pass.trafficRouted && pass.replicas > 0) {
-      if (!pass.trafficWritten || pass.weights?.canary.weight !== step.setWeight) return
-      if (pass.weights.verified === false) return
-    }
-    completeStep(pass, index, step)
-    return
-  }
-  if (step.setCanaryScale) {
-    if (isAtStepReplicaCounts(pass)) completeStep(pass, index, step)
-    return
-  }
-  if (step.setHeaderRoute || step.setMirrorRoute) {
-    // The route is part of the traffic state written this pass; the step is done once it was
-    // written (not while a canary Service fault keeps the routes out).
-    if (pass.trafficWritten && !pass.canaryFault) completeStep(pass, index, step)
-    return
-  }
-  // Unsupported step kinds never get here: validation rejects them.
 }
 
 function completeStep(pass: Pass, index: number, step: CanaryStep): void {
