@@ -20,6 +20,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', layerRules.core] },
   },
   {
+    files: ['packages/core/src/**/*.ts'],
+    rules: { 'boundaries/core-layers': 'error' },
+  },
+  {
     files: ['packages/core/src/testing/**/*.ts', 'packages/core/src/**/*.test.ts'],
     rules: { 'no-restricted-imports': ['error', layerRules.coreTesting] },
   },

@@ -7,7 +7,8 @@
 // - @sluice/core imports no other workspace package, no Kubernetes client and
 //   nothing from apps/ (and, outside its testing entry, no test framework);
 // - an adapter imports @sluice/core and nothing from another adapter;
-// - no source file reaches into another package by a relative path.
+// - no source file reaches into another package by a relative path;
+// - inside @sluice/core, imports point down its floors only (coreFloors below).
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 
@@ -18,6 +19,16 @@ function packageRootOf(file) {
   const relative = path.relative(repoRoot, file).split(path.sep)
   if (relative.length < 2 || !['packages', 'apps', 'tools', 'bench'].includes(relative[0])) return undefined
   return relative[0] === 'bench' ? 'bench' : `${relative[0]}/${relative[1]}`
+}
+
+/** Visitors that call `check(node, source, target)` for each relative import or re-export in `file`. */
+function onRelativeImports(file, check) {
+  function visit(node) {
+    const source = node.source && node.source.value
+    if (typeof source !== 'string' || !source.startsWith('.')) return
+    check(node, source, path.resolve(path.dirname(file), source))
+  }
+  return { ImportDeclaration: visit, ExportNamedDeclaration: visit, ExportAllDeclaration: visit, ImportExpression: visit }
 }
 
 /** @type {import('eslint').Rule.RuleModule} */
@@ -36,19 +47,73 @@ const noCrossPackageRelativeImports = {
     const pkg = packageRootOf(file)
     if (!pkg) return {}
     const pkgDir = path.join(repoRoot, pkg)
-    function check(node) {
-      const source = node.source && node.source.value
-      if (typeof source !== 'string' || !source.startsWith('.')) return
-      const target = path.resolve(path.dirname(file), source)
+    return onRelativeImports(file, (node, source, target) => {
       if (target !== pkgDir && !target.startsWith(pkgDir + path.sep)) {
         context.report({ node: node.source, messageId: 'escapes', data: { source, pkg } })
       }
-    }
-    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check }
+    })
   },
 }
 
-export const boundariesPlugin = { rules: { 'no-cross-package-relative-imports': noCrossPackageRelativeImports } }
+/**
+ * The floors of @sluice/core (design: ../shared/design/one-room.md §1): a file may import from its own floor or a lower
+ * one, never from a higher one, so the vocabulary never depends on the planner that uses it.
+ * The keys are the folders of packages/core/src (and its top-level files).
+ */
+export const coreFloors = {
+  api: 1,
+  kube: 2,
+  replicas: 2,
+  traffic: 3,
+  spec: 4,
+  testing: 4,
+  validation: 5,
+  plan: 6,
+  simulation: 6,
+  'index.ts': 7,
+}
+
+const coreSrc = path.join(repoRoot, 'packages/core/src')
+
+/** The folder of packages/core/src a file belongs to (`plan`, `index.ts`, ...), or undefined outside it. */
+function coreFolderOf(file) {
+  const relative = path.relative(coreSrc, file)
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return undefined
+  return relative.split(path.sep)[0]
+}
+
+/** @type {import('eslint').Rule.RuleModule} */
+const coreLayers = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Inside @sluice/core, imports point down its floors only (api 1 · kube, replicas 2 · traffic 3 · spec, testing 4 · validation 5 · plan, simulation 6 · index.ts 7).' },
+    schema: [],
+    messages: {
+      upward: "'{{source}}' runs up core's layers: {{from}} (floor {{fromFloor}}) may not import {{to}} (floor {{toFloor}}). Move the shared piece down to the lower floor.",
+      unplaced: "{{folder}} has no floor in core's layers: add it to coreFloors in tools/eslint/boundaries.js.",
+    },
+  },
+  create(context) {
+    const file = context.filename
+    const from = coreFolderOf(file)
+    if (from === undefined) return {}
+    const fromFloor = coreFloors[from]
+    return onRelativeImports(file, (node, source, target) => {
+      const to = coreFolderOf(target)
+      if (to === undefined || to === from) return
+      const toFloor = coreFloors[to]
+      if (fromFloor === undefined || toFloor === undefined) {
+        context.report({ node: node.source, messageId: 'unplaced', data: { folder: fromFloor === undefined ? from : to } })
+      } else if (toFloor > fromFloor) {
+        context.report({ node: node.source, messageId: 'upward', data: { source, from, fromFloor, to, toFloor } })
+      }
+    })
+  },
+}
+
+export const boundariesPlugin = {
+  rules: { 'no-cross-package-relative-imports': noCrossPackageRelativeImports, 'core-layers': coreLayers },
+}
 
 const kubeClients = ['@kubernetes/*', 'kubernetes-*']
 const io = ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:dgram', 'node:dns']

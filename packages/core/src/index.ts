@@ -5,10 +5,10 @@
  * traffic routers report into an `ObservedRollout`, calls `planRollout(observed, now)`, and carries
  * out the returned actions; the engine itself does no I/O. Adapters implement `TrafficRouter`.
  */
-export { TerminalError, AdapterError, isTerminal } from './errors.ts'
+export { TerminalError, AdapterError, isTerminal } from './api/errors.ts'
 
-export type { KubeApi, KubeObject, ObjectMeta, ObjectRef, OwnerReference, ApplyOptions, WriteResult } from './kube/types.ts'
-export { KubeApiError, isNotFound, isConflict } from './kube/types.ts'
+export type { KubeApi, KubeObject, ObjectMeta, ObjectRef, OwnerReference, ApplyOptions, WriteResult } from './api/kube-object.ts'
+export { KubeApiError, isNotFound, isConflict } from './api/kube-object.ts'
 export { controllerRefTo, isControlledBy, describeObject, refOf } from './kube/owner-refs.ts'
 export { jsonEqual, isJsonSubset, canonicalJson, cloneJson } from './kube/json.ts'
 export type { Json } from './kube/json.ts'
@@ -17,7 +17,7 @@ export type { EnsureOwnedOptions } from './kube/ensure.ts'
 export { createMemoryKube, applyMergePatch } from './kube/memory-kube.ts'
 export type { MemoryKube } from './kube/memory-kube.ts'
 
-export type * from './rollout/types.ts'
+export type * from './api/rollout.ts'
 export {
   ROLLOUT_API_VERSION,
   ROLLOUT_KIND,
@@ -27,7 +27,7 @@ export {
   DESIRED_REPLICAS_ANNOTATION,
   SCALE_DOWN_DEADLINE_ANNOTATION,
   TRAFFIC_ROUTER_NAMES,
-} from './rollout/types.ts'
+} from './api/labels.ts'
 
 export type {
   TrafficRouter,
@@ -58,18 +58,20 @@ export type {
   RouterConfigOf,
   KindRef,
 } from './traffic/router-definition.ts'
-export type { FieldError, FieldErrorKind } from './validation/field-error.ts'
-export { fieldError, formatFieldError } from './validation/field-error.ts'
+export type { FieldError, FieldErrorKind } from './api/field-error.ts'
+export { fieldError, formatFieldError } from './api/field-error.ts'
 
-export { planRollout, summarizeActions, statusChanged } from './rollout/plan.ts'
-export type { PlanOptions } from './rollout/plan.ts'
-export type { RolloutAction, RolloutEvent, RolloutPlan } from './rollout/actions.ts'
-export type { ObservedRollout, ObservedReplicaSet, ObservedService, ObservedPod, ObservedWeightVerification } from './rollout/observed.ts'
-export { podTemplateHash, stepsHash } from './rollout/hash.ts'
-export { parseDuration } from './rollout/duration.ts'
-export { buildReplicaSet, findReplicaSetFor, runsTemplate, replicaSetName } from './rollout/replica-sets.ts'
-export { currentStep, setWeightAt, canaryScaleAt, describeStep, managedRoutesAt } from './rollout/steps.ts'
-export { getCondition } from './rollout/conditions.ts'
+export { planRollout } from './plan/plan-rollout.ts'
+export { summarizeActions } from './plan/actions.ts'
+export { statusChanged } from './plan/status.ts'
+export type { PlanOptions } from './plan/pass.ts'
+export type { RolloutAction, RolloutEvent, RolloutPlan } from './plan/actions.ts'
+export type { ObservedRollout, ObservedReplicaSet, ObservedService, ObservedPod, ObservedWeightVerification } from './plan/observed.ts'
+export { podTemplateHash, stepsHash } from './spec/hash.ts'
+export { parseDuration } from './spec/duration.ts'
+export { buildReplicaSet, findReplicaSetFor, runsTemplate, replicaSetName } from './plan/replica-sets.ts'
+export { currentStep, setWeightAt, canaryScaleAt, describeStep, managedRoutesAt } from './spec/steps.ts'
+export { getCondition } from './plan/conditions.ts'
 
 export { splitBasicCanary, basicCanaryReplicas, trafficRoutedReplicas, podsForWeight, isCanaryProgressMet } from './replicas/canary-replicas.ts'
 export type { ReplicaSplit, ReplicaCounts, BasicCanaryInput, TrafficRoutedInput } from './replicas/canary-replicas.ts'
@@ -78,7 +80,7 @@ export { abortWeight, gradualAbortWeight } from './traffic/abort-weight.ts'
 
 export { validateRollout, configuredRouters, selectorMatches } from './validation/validate-rollout.ts'
 export type { ValidateOptions } from './validation/validate-rollout.ts'
-export { validateServiceReferences } from './validation/validate-references.ts'
+export { validateServiceReferences } from './plan/validate-references.ts'
 
 export { simulateRollout, SimulationError } from './simulation/simulate-rollout.ts'
 export type { SimulationInput, SimulationResult, SimulatedState, SimulatedPass } from './simulation/simulate-rollout.ts'

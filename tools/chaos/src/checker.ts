@@ -7,7 +7,7 @@
  *                               have no capacity.
  *   stable-under-capacity       the stable Service's capacity is below its share of the traffic:
  *                               floor(stableWeight × replicas / maxWeight), the planner's stable
- *                               capacity gate (packages/core/src/rollout/plan.ts, planTraffic).
+ *                               capacity gate (packages/core/src/plan/traffic.ts, planTraffic).
  *   abort-scaled-before-traffic during an abort a ReplicaSet that carries the canary's traffic (the
  *                               current canary's, or one the canary Service selects) is scaled down
  *                               while the canary still has weight: the stable must carry the traffic

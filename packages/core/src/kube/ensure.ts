@@ -1,7 +1,7 @@
-import { AdapterError } from '../errors.ts'
+import { AdapterError } from '../api/errors.ts'
 import { isJsonSubset } from './json.ts'
 import { controllerRefTo, describeObject, isControlledBy, refOf } from './owner-refs.ts'
-import type { KubeApi, KubeObject, WriteResult } from './types.ts'
+import type { KubeApi, KubeObject, WriteResult } from '../api/kube-object.ts'
 
 export interface EnsureOwnedOptions<T extends KubeObject> {
   /** Adapter name for errors (`my-mesh`). */

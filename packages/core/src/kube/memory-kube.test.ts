@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryKube } from './memory-kube.ts'
-import { KubeApiError } from './types.ts'
-import type { KubeObject } from './types.ts'
+import { KubeApiError } from '../api/kube-object.ts'
+import type { KubeObject } from '../api/kube-object.ts'
 
 const cm = (data: Record<string, string>, extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({
   apiVersion: 'v1',

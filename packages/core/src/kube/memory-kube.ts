@@ -9,8 +9,8 @@
  * arrays are atomic, as for a CRD whose schema declares no list types). Applying removes the fields
  * the manager owned before and left out this time, unless another manager also owns them.
  */
-import { KubeApiError } from './types.ts'
-import type { ApplyOptions, KubeApi, KubeObject, ObjectRef } from './types.ts'
+import { KubeApiError } from '../api/kube-object.ts'
+import type { ApplyOptions, KubeApi, KubeObject, ObjectRef } from '../api/kube-object.ts'
 import { cloneJson, jsonEqual } from './json.ts'
 import { describeObject } from './owner-refs.ts'
 

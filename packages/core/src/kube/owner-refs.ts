@@ -1,4 +1,4 @@
-import type { KubeObject, ObjectRef, OwnerReference } from './types.ts'
+import type { KubeObject, ObjectRef, OwnerReference } from '../api/kube-object.ts'
 
 /** The controller owner reference that makes `owner` garbage-collect `object`. */
 export function controllerRefTo(owner: { apiVersion: string; kind: string; name: string; uid: string }): OwnerReference {

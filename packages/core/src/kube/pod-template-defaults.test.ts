@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { PodTemplateSpec } from '../rollout/types.ts'
+import type { PodTemplateSpec } from '../api/rollout.ts'
 import { comparablePodTemplate, defaultPullPolicy, quantityInMillis, withPodTemplateDefaults } from './pod-template-defaults.ts'
 
 describe('defaultPullPolicy', () => {

@@ -9,7 +9,7 @@
  * `PodTemplateSpec`; Pod-only defaults (`enableServiceLinks`, requests copied from limits, host
  * ports under host networking) are not applied to templates and are left out here too.
  */
-import type { PodTemplateSpec } from '../rollout/types.ts'
+import type { PodTemplateSpec } from '../api/rollout.ts'
 import { cloneJson } from './json.ts'
 
 type Obj = Record<string, unknown>

@@ -1,4 +1,4 @@
-import type { IntOrPercent } from '../rollout/types.ts'
+import type { IntOrPercent } from '../api/rollout.ts'
 
 /** `"25%"` → 25; undefined for anything that is not a whole-number percentage. */
 export function parsePercent(value: string): number | undefined {

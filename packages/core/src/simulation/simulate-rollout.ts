@@ -10,19 +10,21 @@
 import { cloneJson } from '../kube/json.ts'
 import { createMemoryKube } from '../kube/memory-kube.ts'
 import type { MemoryKube } from '../kube/memory-kube.ts'
-import type { KubeObject } from '../kube/types.ts'
-import type { RolloutAction, RolloutPlan } from '../rollout/actions.ts'
-import { podTemplateHash, stepsHash } from '../rollout/hash.ts'
-import type { ObservedReplicaSet, ObservedRollout, ObservedService } from '../rollout/observed.ts'
-import { planRollout, statusChanged } from '../rollout/plan.ts'
-import { replicaSetName } from '../rollout/replica-sets.ts'
-import { describeStep } from '../rollout/steps.ts'
-import type { PodTemplateSpec, Rollout, RolloutPhase, RolloutStatus } from '../rollout/types.ts'
-import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../rollout/types.ts'
+import type { KubeObject } from '../api/kube-object.ts'
+import type { RolloutAction, RolloutPlan } from '../plan/actions.ts'
+import { podTemplateHash, stepsHash } from '../spec/hash.ts'
+import type { ObservedReplicaSet, ObservedRollout, ObservedService } from '../plan/observed.ts'
+import { planRollout } from '../plan/plan-rollout.ts'
+import { statusChanged } from '../plan/status.ts'
+import { replicaSetName } from '../plan/replica-sets.ts'
+import { resolveCanary } from '../spec/defaults.ts'
+import { describeStep } from '../spec/steps.ts'
+import type { PodTemplateSpec, Rollout, RolloutPhase, RolloutStatus } from '../api/rollout.ts'
+import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.ts'
 import type { DesiredTraffic, RouterCapabilityMap, RouterTarget, TrafficRouter } from '../traffic/traffic-router.ts'
-import type { FieldError } from '../validation/field-error.ts'
+import type { FieldError } from '../api/field-error.ts'
 import { validateRollout } from '../validation/validate-rollout.ts'
-import { validateServiceReferences } from '../validation/validate-references.ts'
+import { validateServiceReferences } from '../plan/validate-references.ts'
 
 export interface SimulationInput {
   /** The Rollout; its template is the new revision. */
@@ -100,14 +102,10 @@ export async function simulateRollout(input: SimulationInput): Promise<Simulatio
   rollout.metadata.generation ??= 1
   const namespace = rollout.metadata.namespace
   const name = rollout.metadata.name ?? ''
-  const canary = rollout.spec.strategy?.canary ?? {}
-  const replicas = rollout.spec.replicas ?? 1
-  const maxWeight = canary.trafficRouting?.maxTrafficWeight ?? 100
-  const steps = canary.steps ?? []
-  const trafficRouted = canary.trafficRouting !== undefined
 
   const staticErrors = validateRollout(rollout, { routers: input.routerCapabilities })
   if (staticErrors.length > 0) throw new SimulationError(`Rollout ${namespace}/${name} is invalid`, staticErrors)
+  const { canary, replicas, maxWeight, steps, trafficRouted } = resolveCanary(rollout)
 
   const kube = createMemoryKube(input.objects.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? namespace } })))
   const target: RouterTarget = {

@@ -5,7 +5,7 @@
  */
 import { ensureOwned } from '../kube/ensure.ts'
 import { describeObject } from '../kube/owner-refs.ts'
-import type { KubeObject } from '../kube/types.ts'
+import type { KubeObject } from '../api/kube-object.ts'
 import type { RouterCapabilities, TrafficRouter, TrafficRouterFactory } from '../traffic/traffic-router.ts'
 
 export interface ConfigMapRouterConfig {

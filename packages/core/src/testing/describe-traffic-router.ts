@@ -10,7 +10,7 @@
  * `web-stable`, managed routes `header-1`, `header-2`, `mirror-1`.
  */
 import { describe, expect, it } from 'vitest'
-import type { KubeObject } from '../kube/types.ts'
+import type { KubeObject } from '../api/kube-object.ts'
 import type { MemoryKube } from '../kube/memory-kube.ts'
 import { describeObject } from '../kube/owner-refs.ts'
 import { jsonEqual } from '../kube/json.ts'

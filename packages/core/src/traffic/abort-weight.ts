@@ -6,7 +6,7 @@
  * holding each level until the stable has the pods to take the rest.
  */
 import { podsForWeight } from '../replicas/canary-replicas.ts'
-import type { CanaryStep } from '../rollout/types.ts'
+import type { CanaryStep } from '../api/rollout.ts'
 
 export interface AbortWeightInput {
   replicas: number

@@ -8,8 +8,8 @@
  * ones, and wraps `create` so that every router refuses, with a terminal `AdapterError`, a traffic
  * state its capabilities exclude, before the adapter's `apply` runs: one guard for all adapters.
  */
-import { AdapterError } from '../errors.ts'
-import type { ObjectRef } from '../kube/types.ts'
+import { AdapterError } from '../api/errors.ts'
+import type { ObjectRef } from '../api/kube-object.ts'
 import { describeObject } from '../kube/owner-refs.ts'
 import type { DesiredTraffic, RouterCapabilities, RouterDeps, RouterTarget, TrafficRouter, TrafficRouterOptions } from './traffic-router.ts'
 

@@ -1,4 +1,4 @@
-import type { Rollout } from '../rollout/types.ts'
+import type { Rollout } from '../api/rollout.ts'
 import type { RouterTarget } from './traffic-router.ts'
 
 /** The rollout a router works for, as the engine describes it to the routers. */

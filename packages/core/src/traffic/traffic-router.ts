@@ -7,9 +7,9 @@
  * What a router can do is declared as data (`capabilities`), so the engine rejects a step no
  * configured router can perform at validation time instead of skipping it.
  */
-import type { KubeApi, WriteResult } from '../kube/types.ts'
-import type { HeaderRoutingMatch, RouteMatch, TrafficRouterName, WeightDestination } from '../rollout/types.ts'
-import type { FieldError } from '../validation/field-error.ts'
+import type { KubeApi, WriteResult } from '../api/kube-object.ts'
+import type { HeaderRoutingMatch, RouteMatch, TrafficRouterName, WeightDestination } from '../api/rollout.ts'
+import type { FieldError } from '../api/field-error.ts'
 
 export type StringMatchType = 'exact' | 'prefix' | 'regex'
 

@@ -4,8 +4,8 @@
  * reported with its path instead of breaking later checks. Unknown fields are not this check's
  * business: the CRD prunes them, and unsupported features are rejected by name in validate-rollout.
  */
-import { fieldError } from './field-error.ts'
-import type { FieldError } from './field-error.ts'
+import { fieldError } from '../api/field-error.ts'
+import type { FieldError } from '../api/field-error.ts'
 
 export type Shape =
   | 'string'

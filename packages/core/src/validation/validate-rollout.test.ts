@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { ObservedService } from '../rollout/observed.ts'
-import type { Rollout } from '../rollout/types.ts'
+import type { Rollout } from '../api/rollout.ts'
 import { configMapRouterCapabilities } from '../testing/config-map-router.ts'
 import type { RouterCapabilities } from '../traffic/traffic-router.ts'
-import { formatFieldError } from './field-error.ts'
+import { formatFieldError } from '../api/field-error.ts'
 import { validateRollout } from './validate-rollout.ts'
-import { validateServiceReferences } from './validate-references.ts'
 
 const noHeaders: RouterCapabilities = { headerRouting: false, mirroring: false, maxTrafficWeight: false, weightVerification: false, additionalDestinations: false }
 const exactOnly: RouterCapabilities = { ...noHeaders, headerRouting: { matchTypes: ['exact'] } }
@@ -86,28 +84,5 @@ describe('validateRollout', () => {
     expect(validateRollout(rollout({ canaryService: 'c', stableService: 's', trafficRouting: { ambassador: { mappings: ['m'] } } }), { routers }).map(formatFieldError)).toEqual([
       'spec.strategy.canary.trafficRouting.ambassador: Unsupported value: the ambassador traffic router is not available in this build of Sluice',
     ])
-  })
-})
-
-describe('validateServiceReferences', () => {
-  const r = rollout({ canaryService: 'web-canary', stableService: 'web-stable' })
-  it.each([
-    [[{ name: 'web-stable', selector: { app: 'web' }, annotations: {} }], 'spec.strategy.canary.canaryService: Not found: "web-canary": service "web-canary" not found in namespace "default"'],
-    [
-      [
-        { name: 'web-stable', selector: { app: 'web', tier: 'x' }, annotations: {} },
-        { name: 'web-canary', selector: {}, annotations: {} },
-      ],
-      'spec.strategy.canary.stableService: Invalid value: "web-stable": Service "web-stable" selects tier=x, which the pod template\'s labels do not carry',
-    ],
-    [
-      [
-        { name: 'web-stable', selector: {}, annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'api' } },
-        { name: 'web-canary', selector: {}, annotations: {} },
-      ],
-      'spec.strategy.canary.stableService: Invalid value: "web-stable": Service "web-stable" is managed by another Rollout ("api")',
-    ],
-  ])('%j → %s', (services, expected) => {
-    expect(validateServiceReferences(r, services as ObservedService[]).map(formatFieldError)).toEqual([expected])
   })
 })

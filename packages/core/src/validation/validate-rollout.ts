@@ -4,14 +4,14 @@
  * offending value. Features Sluice does not implement are rejected as "not supported", never ignored.
  */
 import { parsePercent } from '../replicas/surge.ts'
-import { parseDuration } from '../rollout/duration.ts'
-import { canaryScaleAt, setWeightAt } from '../rollout/steps.ts'
-import type { CanaryStep, IntOrPercent, Rollout, StringMatch } from '../rollout/types.ts'
-import { ROLLOUT_API_VERSION, ROLLOUT_KIND, TRAFFIC_ROUTER_NAMES } from '../rollout/types.ts'
+import { parseDuration } from '../spec/duration.ts'
+import { canaryScaleAt, setWeightAt } from '../spec/steps.ts'
+import type { CanaryStep, IntOrPercent, Rollout, StringMatch } from '../api/rollout.ts'
+import { ROLLOUT_API_VERSION, ROLLOUT_KIND, TRAFFIC_ROUTER_NAMES } from '../api/labels.ts'
 import type { RouterCapabilities, RouterCapabilityMap, StringMatchType } from '../traffic/traffic-router.ts'
-import { fieldError } from './field-error.ts'
+import { fieldError } from '../api/field-error.ts'
 import { checkShape, ROLLOUT_SHAPE } from './shape.ts'
-import type { FieldError } from './field-error.ts'
+import type { FieldError } from '../api/field-error.ts'
 
 export interface ValidateOptions {
   /** Capabilities of each traffic router the application knows, by name. */

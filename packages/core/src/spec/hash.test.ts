@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { CanaryStep } from './types.ts'
+import type { CanaryStep } from '../api/rollout.ts'
 import { stepsHash } from './hash.ts'
 import { goJsonOfSteps } from './go-json.ts'
 

@@ -2,11 +2,11 @@
  * Checks of the objects a Rollout references that the engine can make itself (spec §7.2): the
  * canary and stable Services. The routers check their own objects (`TrafficRouter.validate`).
  */
-import type { ObservedService } from '../rollout/observed.ts'
-import type { Rollout } from '../rollout/types.ts'
-import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '../rollout/types.ts'
-import { fieldError } from './field-error.ts'
-import type { FieldError } from './field-error.ts'
+import type { ObservedService } from './observed.ts'
+import type { Rollout } from '../api/rollout.ts'
+import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '../api/labels.ts'
+import { fieldError } from '../api/field-error.ts'
+import type { FieldError } from '../api/field-error.ts'
 
 export function validateServiceReferences(rollout: Rollout, services: readonly ObservedService[]): FieldError[] {
   const errors: FieldError[] = []

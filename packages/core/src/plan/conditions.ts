@@ -1,4 +1,4 @@
-import type { RolloutCondition, RolloutConditionType, RolloutStatus } from './types.ts'
+import type { RolloutCondition, RolloutConditionType, RolloutStatus } from '../api/rollout.ts'
 
 export function getCondition(status: RolloutStatus, type: RolloutConditionType): RolloutCondition | undefined {
   return status.conditions?.find((c) => c.type === type)

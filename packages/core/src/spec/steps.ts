@@ -3,7 +3,9 @@
  * which managed header/mirror routes exist at a given step index (spec §2.1, §2.2).
  */
 import type { HeaderRoute, MirrorRoute } from '../traffic/traffic-router.ts'
-import type { CanaryStep, SetCanaryScale } from './types.ts'
+import type { CanaryStep, SetCanaryScale } from '../api/rollout.ts'
+import { mirrorPercentage } from './defaults.ts'
+import { kindedStep, unhandledStepKind } from './step-kinds.ts'
 
 /** The step at `index`, or undefined when there are no steps or all are done. */
 export function currentStep(steps: readonly CanaryStep[], index: number | undefined): CanaryStep | undefined {
@@ -48,16 +50,26 @@ export function canaryScaleAt(steps: readonly CanaryStep[], index: number | unde
 /** A one-line description of a step for Events and tables: `setWeight: 20`, `pause: 30s`, `pause`. */
 export function describeStep(step: CanaryStep | undefined): string {
   if (!step) return 'done'
-  if (step.setWeight !== undefined) return `setWeight: ${step.setWeight}`
-  if (step.pause) return step.pause.duration === undefined ? 'pause' : `pause: ${step.pause.duration}`
-  if (step.setCanaryScale) {
-    const s = step.setCanaryScale
-    if (s.matchTrafficWeight) return 'setCanaryScale: matchTrafficWeight'
-    return s.replicas !== undefined ? `setCanaryScale: ${s.replicas} replicas` : `setCanaryScale: weight ${s.weight}`
+  const kinded = kindedStep(step)
+  switch (kinded?.kind) {
+    case 'setWeight':
+      return `setWeight: ${kinded.action}`
+    case 'pause':
+      return kinded.action.duration === undefined ? 'pause' : `pause: ${kinded.action.duration}`
+    case 'setCanaryScale': {
+      const s = kinded.action
+      if (s.matchTrafficWeight) return 'setCanaryScale: matchTrafficWeight'
+      return s.replicas !== undefined ? `setCanaryScale: ${s.replicas} replicas` : `setCanaryScale: weight ${s.weight}`
+    }
+    case 'setHeaderRoute':
+      return `setHeaderRoute: ${kinded.action.name}${kinded.action.match ? '' : ' (remove)'}`
+    case 'setMirrorRoute':
+      return `setMirrorRoute: ${kinded.action.name}${kinded.action.match ? '' : ' (remove)'}`
+    case undefined:
+      return 'unknown step'
+    default:
+      return unhandledStepKind(kinded)
   }
-  if (step.setHeaderRoute) return `setHeaderRoute: ${step.setHeaderRoute.name}${step.setHeaderRoute.match ? '' : ' (remove)'}`
-  if (step.setMirrorRoute) return `setMirrorRoute: ${step.setMirrorRoute.name}${step.setMirrorRoute.match ? '' : ' (remove)'}`
-  return 'unknown step'
 }
 
 /**
@@ -100,7 +112,7 @@ export function managedRoutesAt(steps: readonly CanaryStep[], index: number, man
     }
     const mirror = step?.setMirrorRoute
     if (mirror) {
-      if (mirror.match && mirror.match.length > 0) mirrors.set(mirror.name, { name: mirror.name, match: mirror.match, percentage: mirror.percentage ?? 100 })
+      if (mirror.match && mirror.match.length > 0) mirrors.set(mirror.name, { name: mirror.name, match: mirror.match, percentage: mirrorPercentage(mirror) })
       else mirrors.delete(mirror.name)
     }
   }

@@ -4,7 +4,7 @@
  * interface an application hands to the adapters (the controller backs it with a real client, tests
  * with `createMemoryKube()`).
  */
-import { brandErrorClass } from '../errors.ts'
+import { brandErrorClass } from './errors.ts'
 
 export interface OwnerReference {
   apiVersion: string

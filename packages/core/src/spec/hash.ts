@@ -1,6 +1,6 @@
 import { canonicalJson } from '../kube/json.ts'
 import { goJsonOfSteps } from './go-json.ts'
-import type { CanaryStep, PodTemplateSpec } from './types.ts'
+import type { CanaryStep, PodTemplateSpec } from '../api/rollout.ts'
 
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789'
 

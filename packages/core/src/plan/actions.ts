@@ -2,9 +2,9 @@
  * What `planRollout` asks the application to do, in the order it must be done: Services first,
  * then traffic, then ReplicaSets; the new status is written last, and only if every action succeeded.
  */
-import type { KubeObject } from '../kube/types.ts'
+import type { KubeObject } from '../api/kube-object.ts'
 import type { DesiredTraffic } from '../traffic/traffic-router.ts'
-import type { RolloutStatus } from './types.ts'
+import type { RolloutStatus } from '../api/rollout.ts'
 
 export type RolloutAction =
   /** Create the ReplicaSet of the current template (0 replicas, owned by the Rollout). */
@@ -40,4 +40,26 @@ export interface RolloutPlan {
   requeueAfterMs?: number
   /** References (Services, mesh objects) missing within the grace: waited for, not yet reported (for logs). */
   missingReferences?: string[]
+}
+
+/** For tests and tools: a plan's actions without the noise of full objects. */
+export function summarizeActions(actions: readonly RolloutAction[]): string[] {
+  return actions.map((a) => {
+    switch (a.type) {
+      case 'createReplicaSet':
+        return `create ${a.replicaSet.metadata.name}`
+      case 'scaleReplicaSet':
+        return `scale ${a.name} ${a.from}→${a.replicas}`
+      case 'setScaleDownDeadline':
+        return a.deadline ? `deadline ${a.name} ${a.deadline}` : `clear deadline ${a.name}`
+      case 'switchService':
+        return `service ${a.service} → ${a.podTemplateHash}`
+      case 'setTraffic':
+        return `traffic ${a.desired.canary.weight}/${a.desired.stable.weight}${a.desired.headerRoutes.length + a.desired.mirrorRoutes.length > 0 ? ` routes ${[...a.desired.headerRoutes, ...a.desired.mirrorRoutes].map((r) => r.name).join(',')}` : ''}`
+      case 'evictPod':
+        return `evict ${a.name}`
+      case 'deleteReplicaSet':
+        return `delete ${a.name}`
+    }
+  })
 }

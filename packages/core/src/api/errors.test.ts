@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type * as errors from './errors.ts'
 import { AdapterError, isTerminal, TerminalError } from './errors.ts'
-import type * as types from './kube/types.ts'
-import { isConflict, isNotFound, KubeApiError } from './kube/types.ts'
+import type * as types from './kube-object.ts'
+import { isConflict, isNotFound, KubeApiError } from './kube-object.ts'
 
 // A second copy of the module, as an app with two installed versions of @sluice/core has: the query
 // string makes vite load and evaluate the file again, so its classes are distinct objects.
 // The specifiers are variables so that TypeScript does not try to resolve them.
 const errorsCopy = './errors.ts?second-copy'
-const typesCopy = './kube/types.ts?second-copy'
+const typesCopy = './kube-object.ts?second-copy'
 const second = (await import(errorsCopy)) as typeof errors
 const secondTypes = (await import(typesCopy)) as typeof types
 

@@ -2,10 +2,11 @@
 import { jsonEqual } from '../kube/json.ts'
 import { comparablePodTemplate } from '../kube/pod-template-defaults.ts'
 import { controllerRefTo } from '../kube/owner-refs.ts'
-import type { KubeObject } from '../kube/types.ts'
+import type { KubeObject } from '../api/kube-object.ts'
 import type { ObservedReplicaSet } from './observed.ts'
-import type { PodTemplateSpec, Rollout } from './types.ts'
-import { DESIRED_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './types.ts'
+import type { PodTemplateSpec, Rollout } from '../api/rollout.ts'
+import { DESIRED_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.ts'
+import { resolveCanary } from '../spec/defaults.ts'
 
 /** Labels and annotations a controller writes into a ReplicaSet's pod template on top of the Rollout's. */
 export interface InjectedPodMetadata {
@@ -97,7 +98,7 @@ export function buildReplicaSet(rollout: Rollout, hash: string, revision: number
       labels,
       annotations: {
         [REVISION_ANNOTATION]: String(revision),
-        [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1),
+        [DESIRED_REPLICAS_ANNOTATION]: String(resolveCanary(rollout).replicas),
       },
       ownerReferences: [
         controllerRefTo({

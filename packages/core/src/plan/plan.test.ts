@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest'
 import { configMapRouterCapabilities } from '../testing/config-map-router.ts'
 import type { RolloutAction } from './actions.ts'
-import { podTemplateHash, stepsHash } from './hash.ts'
+import { podTemplateHash, stepsHash } from '../spec/hash.ts'
 import type { ObservedReplicaSet, ObservedRollout } from './observed.ts'
-import { planRollout, summarizeActions } from './plan.ts'
-import type { CanaryStep, CanaryStrategy, Rollout, RolloutStatus, TrafficWeights } from './types.ts'
+import { summarizeActions } from './actions.ts'
+import { planRollout } from './plan-rollout.ts'
+import type { CanaryStep, CanaryStrategy, Rollout, RolloutStatus, TrafficWeights } from '../api/rollout.ts'
 
 const NOW = new Date('2026-06-01T12:00:00Z')
 const TEMPLATE = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:2' }] } }

@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from 'vitest'
 import { configMapRouterCapabilities } from '../testing/config-map-router.ts'
-import { legacyStepsHash, podTemplateHash, stepsHash } from './hash.ts'
+import { legacyStepsHash, podTemplateHash, stepsHash } from '../spec/hash.ts'
 import type { ObservedReplicaSet, ObservedRollout } from './observed.ts'
-import { planRollout, summarizeActions } from './plan.ts'
-import type { CanaryStep, PodTemplateSpec, RolloutStatus } from './types.ts'
+import { summarizeActions } from './actions.ts'
+import { planRollout } from './plan-rollout.ts'
+import type { CanaryStep, PodTemplateSpec, RolloutStatus } from '../api/rollout.ts'
 
 const NOW = new Date('2026-06-01T12:00:00Z')
 const STEPS: CanaryStep[] = [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: { duration: 600 } }]

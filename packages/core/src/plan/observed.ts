@@ -4,8 +4,8 @@
  * *stable* one is named by `status.stableRS`, every other owned ReplicaSet is *older*.
  */
 import type { RouterCapabilityMap } from '../traffic/traffic-router.ts'
-import type { FieldError } from '../validation/field-error.ts'
-import type { PodTemplateSpec, Rollout } from './types.ts'
+import type { FieldError } from '../api/field-error.ts'
+import type { PodTemplateSpec, Rollout } from '../api/rollout.ts'
 
 /** One ReplicaSet owned by the Rollout. */
 export interface ObservedReplicaSet {
