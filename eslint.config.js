@@ -32,6 +32,15 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', layerRules.adapter(name)] },
   })),
   {
+    files: ['packages/reconcile/src/**/*.ts'],
+    ignores: ['packages/reconcile/src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', layerRules.reconcile] },
+  },
+  {
+    files: ['packages/reconcile/src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', layerRules.reconcileTests] },
+  },
+  {
     files: ['packages/routers/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', layerRules.routers] },
   },

@@ -164,6 +164,23 @@ export const layerRules = {
       { group: kubeClients, message: '@sluice/client takes its API object from the caller; it opens no client of its own.' },
     ],
   },
+  reconcile: {
+    patterns: [
+      {
+        group: ['@sluice/*', '!@sluice/core'],
+        message: '@sluice/reconcile knows no router and no host: it runs over the KubeApi and the routers it is given (only its tests use an adapter).',
+      },
+      { group: kubeClients, message: '@sluice/reconcile works over the KubeApi a host gives it; it opens no client of its own.' },
+    ],
+  },
+  reconcileTests: {
+    patterns: [
+      {
+        group: ['@sluice/*', '!@sluice/core', '!@sluice/core/testing', ...adapters.map((name) => `!@sluice/${name}`)],
+        message: "@sluice/reconcile's tests may use @sluice/core, its testing entry and the adapters.",
+      },
+    ],
+  },
   routers: {
     patterns: [
       {

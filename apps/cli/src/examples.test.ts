@@ -9,7 +9,8 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
-import type { Rollout, SimulatedState, SimulationResult } from '@sluice/core'
+import type { Rollout } from '@sluice/core'
+import type { SimulatedState, SimulationResult } from '@sluice/reconcile'
 
 const root = path.resolve(import.meta.dirname, '../../..')
 const recorder = path.join(import.meta.dirname, '__fixtures__/record-modules.ts')

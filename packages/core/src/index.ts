@@ -26,8 +26,8 @@ export {
   REVISION_ANNOTATION,
   DESIRED_REPLICAS_ANNOTATION,
   SCALE_DOWN_DEADLINE_ANNOTATION,
-  TRAFFIC_ROUTER_NAMES,
 } from './api/labels.ts'
+export { TRAFFIC_ROUTER_NAMES } from './api/rollout.ts'
 
 export type {
   TrafficRouter,
@@ -68,6 +68,8 @@ export type { PlanOptions } from './plan/pass.ts'
 export type { RolloutAction, RolloutEvent, RolloutPlan } from './plan/actions.ts'
 export type { ObservedRollout, ObservedReplicaSet, ObservedService, ObservedPod, ObservedWeightVerification } from './plan/observed.ts'
 export { podTemplateHash, stepsHash } from './spec/hash.ts'
+export { resolveCanary } from './spec/defaults.ts'
+export type { ResolvedCanary } from './spec/defaults.ts'
 export { parseDuration } from './spec/duration.ts'
 export { buildReplicaSet, findReplicaSetFor, runsTemplate, replicaSetName } from './plan/replica-sets.ts'
 export { currentStep, setWeightAt, canaryScaleAt, describeStep, managedRoutesAt } from './spec/steps.ts'
@@ -82,5 +84,3 @@ export { validateRollout, configuredRouters, selectorMatches } from './validatio
 export type { ValidateOptions } from './validation/validate-rollout.ts'
 export { validateServiceReferences } from './plan/validate-references.ts'
 
-export { simulateRollout, SimulationError } from './simulation/simulate-rollout.ts'
-export type { SimulationInput, SimulationResult, SimulatedState, SimulatedPass } from './simulation/simulate-rollout.ts'

@@ -4,11 +4,12 @@
  * objects, checks the Services and mesh objects the Rollout references as the controller would.
  */
 import { createMemoryKube, fieldError, formatFieldError, validateRollout, validateServiceReferences } from '@sluice/core'
-import type { FieldError, KubeApi, ObservedService, Rollout } from '@sluice/core'
+import type { FieldError } from '@sluice/core'
 import { EXIT } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'
 import { manifestFlags, outputFormat, parseFlags, requireFile } from '../command.ts'
 import type { Command } from '../command.ts'
+import { observeRollout, readServices } from '@sluice/reconcile'
 import type { RouterRegistry } from '@sluice/routers'
 import { routerNames, routerRegistryFor, routerSettingFlags, routerSettingFlagsHelp, routerSettingFlagsUsage } from '../traffic-routers.ts'
 import { describeFieldError, loadManifest } from '../manifest.ts'
@@ -78,35 +79,20 @@ export async function lintManifest(manifest: Manifest, registry: RouterRegistry 
   const { rollout } = manifest
   const problems = validateRollout(rollout, { routers: registry.capabilities() })
   if (manifest.objects.length > 0) {
+    // What the controller would observe of the file's objects, through the controller's own code.
     const kube = createMemoryKube(manifest.objects)
-    problems.push(...validateServiceReferences(rollout, await readServices(kube, rollout)))
     const { routers, errors } = registry.create(rollout, kube)
-    problems.push(...errors)
-    for (const router of routers) {
-      try {
-        problems.push(...(await router.validate()))
-      } catch (error) {
-        // validate() never writes; one that throws on an odd Rollout should not hide the other problems.
-        problems.push(fieldError('invalid', `spec.strategy.canary.trafficRouting.${router.name}`, `the ${router.name} router could not check its objects: ${error instanceof Error ? error.message : String(error)}`))
-      }
+    try {
+      const observed = await observeRollout({ rollout, replicaSets: [], kube, routers, refused: errors, capabilities: registry.capabilities() })
+      problems.push(...validateServiceReferences(rollout, observed.services), ...(observed.routerErrors ?? []))
+    } catch (error) {
+      // validate() never writes; a router that throws on an odd Rollout should not hide the other problems.
+      problems.push(...validateServiceReferences(rollout, await readServices(kube, rollout)), ...errors)
+      problems.push(fieldError('invalid', 'spec.strategy.canary.trafficRouting', `a router could not check its objects: ${error instanceof Error ? error.message : String(error)}`))
     }
   }
   const seen = new Set<string>()
   return problems.filter((p) => !seen.has(formatFieldError(p)) && seen.add(formatFieldError(p)))
-}
-
-async function readServices(kube: KubeApi, rollout: Rollout): Promise<ObservedService[]> {
-  const canary = rollout.spec?.strategy?.canary
-  const namespace = rollout.metadata.namespace ?? 'default'
-  const services: ObservedService[] = []
-  for (const name of new Set([canary?.canaryService, canary?.stableService])) {
-    if (!name) continue
-    const service = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace, name })
-    if (!service) continue
-    const spec = (service.spec ?? {}) as { selector?: Record<string, string> }
-    services.push({ name, selector: spec.selector ?? {}, annotations: service.metadata.annotations ?? {} })
-  }
-  return services
 }
 
 function renderLintText(report: LintReport, problems: readonly FieldError[], manifest: Manifest, color: boolean): string {

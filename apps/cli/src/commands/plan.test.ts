@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SimulatedState, SimulationResult } from '@sluice/core'
+import type { SimulatedState, SimulationResult } from '@sluice/reconcile'
 import { hasStackTrace, manifest, rollout, runSluice, services, virtualService } from '../__fixtures__/run-sluice.ts'
 
 async function planJson(text: string, ...flags: string[]): Promise<SimulationResult> {

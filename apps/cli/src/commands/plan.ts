@@ -2,8 +2,9 @@
  * `sluice plan`: runs a whole update of the Rollout in the file in memory, with the real planner and
  * the real traffic routers, and prints every step's state (pods, weights, routes, objects).
  */
-import { AdapterError, configuredRouters, simulateRollout, SimulationError } from '@sluice/core'
-import type { SimulationResult } from '@sluice/core'
+import { AdapterError, configuredRouters } from '@sluice/core'
+import { simulateRollout, SimulationError } from '@sluice/reconcile'
+import type { SimulationResult } from '@sluice/reconcile'
 import { stringify } from 'yaml'
 import { EXIT, InputError, UsageError } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'

@@ -2,7 +2,8 @@
  * `sluice plan -o text`: a table of the states a rollout passes through, then, state by state, what
  * changed in each Service and mesh object. Pure: takes the simulation's result, returns the text.
  */
-import type { KubeObject, RolloutPhase, SimulatedState, SimulationResult } from '@sluice/core'
+import type { KubeObject, RolloutPhase } from '@sluice/core'
+import type { SimulatedState, SimulationResult } from '@sluice/reconcile'
 import type { Palette } from '../colors.ts'
 import { diffObjects } from './object-diff.ts'
 import type { FieldChange, ObjectChange } from './object-diff.ts'

@@ -16,5 +16,3 @@ export const DESIRED_REPLICAS_ANNOTATION = 'rollout.argoproj.io/desired-replicas
 /** ReplicaSet annotation: RFC 3339 time after which an old or aborted ReplicaSet is scaled to 0. */
 export const SCALE_DOWN_DEADLINE_ANNOTATION = 'scale-down-deadline'
 
-/** The traffic routers Sluice ships, in the order they are reconciled. */
-export const TRAFFIC_ROUTER_NAMES = ['istio', 'nginx', 'alb', 'smi', 'ambassador'] as const

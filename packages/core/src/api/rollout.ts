@@ -6,7 +6,6 @@
  * can name them and reject them, never ignore them.
  */
 import type { KubeObject, ObjectMeta } from './kube-object.ts'
-import type { TRAFFIC_ROUTER_NAMES } from './labels.ts'
 
 /** An int, or a percentage string such as `"25%"` (of `spec.replicas`). */
 export type IntOrPercent = number | string
@@ -250,5 +249,8 @@ export interface Rollout extends KubeObject {
   status?: RolloutStatus
 }
 
-/** The traffic routers Sluice ships (see TRAFFIC_ROUTER_NAMES). */
+/** The traffic routers Sluice ships, in the order they are reconciled. */
+export const TRAFFIC_ROUTER_NAMES = ['istio', 'nginx', 'alb', 'smi', 'ambassador'] as const
+
+/** The traffic routers Sluice ships. */
 export type TrafficRouterName = (typeof TRAFFIC_ROUTER_NAMES)[number]

@@ -5,19 +5,11 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createMemoryKube } from '../kube/memory-kube.ts'
-import type { KubeObject } from '../api/kube-object.ts'
-import { podsForWeight, trafficRoutedReplicas } from '../replicas/canary-replicas.ts'
-import { simulateRollout } from '../simulation/simulate-rollout.ts'
-import type { SimulatedPass } from '../simulation/simulate-rollout.ts'
-import { configMapRouterCapabilities, createConfigMapRouter } from '../testing/config-map-router.ts'
-import type { RolloutAction, RolloutPlan } from './actions.ts'
-import { podTemplateHash, stepsHash } from '../spec/hash.ts'
-import type { ObservedReplicaSet, ObservedRollout } from './observed.ts'
-import { planRollout } from './plan-rollout.ts'
-import { canaryScaleAt, setWeightAt } from '../spec/steps.ts'
-import { validateRollout } from '../validation/validate-rollout.ts'
-import type { CanaryStep, Rollout, RolloutStatus } from '../api/rollout.ts'
+import { canaryScaleAt, planRollout, podsForWeight, podTemplateHash, setWeightAt, stepsHash, trafficRoutedReplicas, validateRollout } from '@sluice/core'
+import type { CanaryStep, KubeObject, ObservedReplicaSet, ObservedRollout, Rollout, RolloutAction, RolloutPlan, RolloutStatus } from '@sluice/core'
+import { configMapRouterCapabilities, createConfigMapRouter, createMemoryKube } from '@sluice/core/testing'
+import { simulateRollout } from './simulate-rollout.ts'
+import type { SimulatedPass } from './simulate-rollout.ts'
 
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 1000)
 const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED)

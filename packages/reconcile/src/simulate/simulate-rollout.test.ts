@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { KubeObject } from '../api/kube-object.ts'
-import type { Rollout } from '../api/rollout.ts'
-import { configMapRouterCapabilities, createConfigMapRouter } from '../testing/config-map-router.ts'
+import type { KubeObject, Rollout } from '@sluice/core'
+import { configMapRouterCapabilities, createConfigMapRouter } from '@sluice/core/testing'
 import { simulateRollout, SimulationError } from './simulate-rollout.ts'
 import type { SimulationInput } from './simulate-rollout.ts'
 

@@ -1,30 +1,46 @@
 /**
- * Runs a whole update in memory, with the real planner and the real traffic routers against an
- * in-memory API: what `sluice plan` prints, and what the property tests drive with random timings.
+ * Runs a whole update in memory: each pass is the controller's own pass (`observeRollout`,
+ * `planRollout`, `executePlan`) over an in-memory API, with the real traffic routers. What `sluice
+ * plan` prints, and what the property tests drive with random timings.
  *
  * The world it simulates: the Rollout's template is the new revision; the stable revision is an
  * earlier one, fully available, that the controller finished rolling out (Services point at it and
  * the routers carry its steady state); pods become available when `availability` says (at once by
  * default); pauses are promoted or elapse; scale-down delays elapse.
  */
-import { cloneJson } from '../kube/json.ts'
-import { createMemoryKube } from '../kube/memory-kube.ts'
-import type { MemoryKube } from '../kube/memory-kube.ts'
-import type { KubeObject } from '../api/kube-object.ts'
-import type { RolloutAction, RolloutPlan } from '../plan/actions.ts'
-import { podTemplateHash, stepsHash } from '../spec/hash.ts'
-import type { ObservedReplicaSet, ObservedRollout, ObservedService } from '../plan/observed.ts'
-import { planRollout } from '../plan/plan-rollout.ts'
-import { statusChanged } from '../plan/status.ts'
-import { replicaSetName } from '../plan/replica-sets.ts'
-import { resolveCanary } from '../spec/defaults.ts'
-import { describeStep } from '../spec/steps.ts'
-import type { PodTemplateSpec, Rollout, RolloutPhase, RolloutStatus } from '../api/rollout.ts'
-import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.ts'
-import type { DesiredTraffic, RouterCapabilityMap, RouterTarget, TrafficRouter } from '../traffic/traffic-router.ts'
-import type { FieldError } from '../api/field-error.ts'
-import { validateRollout } from '../validation/validate-rollout.ts'
-import { validateServiceReferences } from '../plan/validate-references.ts'
+import {
+  buildReplicaSet,
+  cloneJson,
+  createMemoryKube,
+  describeStep,
+  planRollout,
+  POD_TEMPLATE_HASH_LABEL,
+  podTemplateHash,
+  resolveCanary,
+  statusChanged,
+  stepsHash,
+  validateRollout,
+  validateServiceReferences,
+} from '@sluice/core'
+import type {
+  DesiredTraffic,
+  FieldError,
+  KubeObject,
+  MemoryKube,
+  ObservedRollout,
+  PodTemplateSpec,
+  Rollout,
+  RolloutPhase,
+  RolloutPlan,
+  RolloutStatus,
+  RouterCapabilityMap,
+  RouterTarget,
+  TrafficRouter,
+} from '@sluice/core'
+import { executeAction } from '../execute-action.ts'
+import { executePlan } from '../execute-plan.ts'
+import { observeRollout, readServices, validateRouters } from '../observe-rollout.ts'
+import { SimulatedReplicaSets } from './simulated-cluster.ts'
 
 export interface SimulationInput {
   /** The Rollout; its template is the new revision. */
@@ -90,11 +106,6 @@ export class SimulationError extends Error {
   }
 }
 
-interface SimReplicaSet extends ObservedReplicaSet {
-  /** Simulated time at which the pods up to `replicas` are available. */
-  readyAt: number
-}
-
 export async function simulateRollout(input: SimulationInput): Promise<SimulationResult> {
   const rollout = cloneJson(input.rollout)
   rollout.metadata.namespace ??= 'default'
@@ -116,33 +127,23 @@ export async function simulateRollout(input: SimulationInput): Promise<Simulatio
   }
   const routers = input.createRouters(target, kube)
 
-  const referenceErrors = [
-    ...validateServiceReferences(rollout, await readServices(kube, rollout)),
-    ...(await Promise.all(routers.map((r) => r.validate()))).flat(),
-  ]
+  const referenceErrors = [...validateServiceReferences(rollout, await readServices(kube, rollout)), ...(await validateRouters(routers))]
   if (referenceErrors.length > 0) throw new SimulationError(`Rollout ${namespace}/${name} references objects that are missing or do not fit`, referenceErrors)
 
-  // The stable revision: an earlier template, fully rolled out by the controller.
+  // The stable revision: an earlier template, fully rolled out by the controller (its ReplicaSet,
+  // the Services pointing at it, the routers carrying its steady state), written by the executor.
   const previousTemplate: PodTemplateSpec = {
     ...(rollout.spec.template ?? {}),
     metadata: { ...(rollout.spec.template?.metadata ?? {}), annotations: { ...(rollout.spec.template?.metadata?.annotations ?? {}), 'sluice.io/plan-revision': 'stable' } },
   }
   const stableHash = podTemplateHash(previousTemplate)
   let clock = (input.start ?? new Date('2026-01-01T00:00:00Z')).getTime()
-  const sets = new Map<string, SimReplicaSet>()
-  sets.set(stableHash, {
-    name: replicaSetName(name, stableHash),
-    podTemplateHash: stableHash,
-    revision: 1,
-    replicas,
-    currentReplicas: replicas,
-    readyReplicas: replicas,
-    availableReplicas: replicas,
-    template: previousTemplate,
-    readyAt: clock,
-  })
-  for (const service of [canary.canaryService, canary.stableService]) {
-    if (service) await pointService(kube, namespace, service, stableHash, name)
+  const replicaSets = new SimulatedReplicaSets(kube, namespace, input.availabilityDelayMs)
+  const stableRS = buildReplicaSet(rollout, stableHash, 1)
+  await replicaSets.addReady({ ...stableRS, spec: { ...(stableRS.spec as object), replicas, template: previousTemplate } }, clock)
+  const world = { kube, routers, evict: async () => false }
+  for (const service of new Set([canary.canaryService, canary.stableService])) {
+    if (service) await executeAction(rollout, { type: 'switchService', service, from: undefined, podTemplateHash: stableHash }, world)
   }
   const steady: DesiredTraffic = {
     canary: { weight: 0, podTemplateHash: stableHash, ...(canary.canaryService ? { serviceName: canary.canaryService } : {}) },
@@ -152,7 +153,7 @@ export async function simulateRollout(input: SimulationInput): Promise<Simulatio
     headerRoutes: [],
     mirrorRoutes: [],
   }
-  if (trafficRouted) for (const router of routers) await router.apply(steady)
+  if (trafficRouted) await executeAction(rollout, { type: 'setTraffic', desired: steady }, world)
   let status: RolloutStatus = {
     stableRS: stableHash,
     currentPodHash: stableHash,
@@ -168,19 +169,23 @@ export async function simulateRollout(input: SimulationInput): Promise<Simulatio
   const maxPasses = input.maxPasses ?? 5000
 
   const snapshot = async (index: number | null, step: string, phase: RolloutPhase): Promise<SimulatedState> => {
-    const canaryRS = sets.get(status.currentPodHash ?? '')
-    const stableRS = sets.get(stableHash)
+    const canaryRS = await replicaSets.byHash(status.currentPodHash)
+    const stable = await replicaSets.byHash(stableHash)
     const weights = status.canary?.weights
     const observedRoutes = trafficRouted && routers.length > 0 ? await routers[0]?.observe() : undefined
     return {
       index,
       step,
       phase,
-      canary: { replicas: canaryRS?.replicas ?? 0, weight: weights ? weights.canary.weight : null },
-      stable: { replicas: stableRS?.replicas ?? 0, weight: weights ? weights.stable.weight : null },
+      canary: { replicas: canaryRS?.spec?.replicas ?? 0, weight: weights ? weights.canary.weight : null },
+      stable: { replicas: stable?.spec?.replicas ?? 0, weight: weights ? weights.stable.weight : null },
       headerRoutes: observedRoutes?.headerRoutes ?? [],
       mirrorRoutes: observedRoutes?.mirrorRoutes ?? [],
-      resources: kube.all().map(presentable),
+      // The Services and mesh objects; the ReplicaSets are the canary and stable counts above.
+      resources: kube
+        .all()
+        .filter((o) => o.kind !== 'ReplicaSet')
+        .map(presentable),
     }
   }
 
@@ -189,28 +194,17 @@ export async function simulateRollout(input: SimulationInput): Promise<Simulatio
       throw new SimulationError(`the rollout did not settle after ${maxPasses} planning passes (last status: ${status.phase ?? '?'} ${status.message ?? ''})`)
     }
     const now = new Date(clock)
-    for (const rs of sets.values()) {
-      const available = rs.readyAt <= clock ? rs.replicas : Math.min(rs.availableReplicas, rs.replicas)
-      rs.currentReplicas = rs.replicas
-      rs.readyReplicas = available
-      rs.availableReplicas = available
-    }
-    const observed: ObservedRollout = {
-      rollout: { ...rollout, status: cloneJson(status) },
-      replicaSets: [...sets.values()].map(({ readyAt: _r, ...rs }) => ({ ...rs })),
-      services: await readServices(kube, rollout),
-      routerCapabilities: input.routerCapabilities,
-      ...(status.canary?.weights ? { weightVerification: { canaryWeight: status.canary.weights.canary.weight, verified: true } } : {}),
-    }
+    await replicaSets.advance(clock)
+    const current: Rollout = { ...rollout, status: cloneJson(status) }
+    const observed: ObservedRollout = await observeRollout({ rollout: current, replicaSets: await replicaSets.list(), kube, routers, capabilities: input.routerCapabilities })
     const plan = planRollout(observed, now)
     input.onPass?.({ now, observed, plan })
-    let acted = false
-    for (const action of plan.actions) {
-      if (await carryOut(action, { kube, routers, sets, namespace, name, clock, availabilityDelayMs: input.availabilityDelayMs })) acted = true
-    }
-    const changed = statusChanged(status, plan.status)
+    const executed = await executePlan(observed, plan, { ...world, now })
+    if (executed.failed) throw executed.failed.error
+    await replicaSets.noteWrites(clock)
+    const changed = statusChanged(status, executed.plan.status)
     const before = status
-    status = plan.status
+    status = executed.plan.status
     if (status.conditions?.some((c) => c.type === 'InvalidSpec')) throw new SimulationError(status.message ?? 'the Rollout became invalid')
 
     // A step is recorded when it completes (pause steps: when the rollout pauses there).
@@ -225,8 +219,7 @@ export async function simulateRollout(input: SimulationInput): Promise<Simulatio
       }
     }
 
-    if (acted || changed) continue
-    const waiting = [...sets.values()].filter((rs) => rs.readyAt > clock).map((rs) => rs.readyAt - clock)
+    if (executed.acted || changed) continue
     const pause = status.pauseConditions?.find((c) => c.reason === 'CanaryPauseStep')
     if (pause && !aborted) {
       const index = status.currentStepIndex ?? 0
@@ -243,8 +236,8 @@ export async function simulateRollout(input: SimulationInput): Promise<Simulatio
       status = { ...status, pauseConditions: [] }
       continue
     }
-    const next = [...waiting, ...(plan.requeueAfterMs !== undefined ? [plan.requeueAfterMs] : [])].filter((ms) => ms > 0)
-    const settled = aborted ? isAbortSettled(status, sets) : isPromotedAndClean(status, sets)
+    const next = [...replicaSets.waiting(clock), ...(executed.plan.requeueAfterMs !== undefined ? [executed.plan.requeueAfterMs] : [])].filter((ms) => ms > 0)
+    const settled = aborted ? await isAbortSettled(status, replicaSets) : await isPromotedAndClean(status, replicaSets)
     if (settled || next.length === 0) break
     clock += Math.min(...next)
   }
@@ -267,107 +260,14 @@ function completedStep(before: RolloutStatus, after: RolloutStatus): number | un
   return from
 }
 
-function isPromotedAndClean(status: RolloutStatus, sets: Map<string, SimReplicaSet>): boolean {
+async function isPromotedAndClean(status: RolloutStatus, replicaSets: SimulatedReplicaSets): Promise<boolean> {
   if (status.stableRS !== status.currentPodHash || status.phase !== 'Healthy') return false
-  return [...sets.values()].every((rs) => rs.podTemplateHash === status.currentPodHash || rs.replicas === 0)
+  return (await replicaSets.list()).every((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === status.currentPodHash || (rs.spec?.replicas ?? 0) === 0)
 }
 
-function isAbortSettled(status: RolloutStatus, sets: Map<string, SimReplicaSet>): boolean {
-  const canary = sets.get(status.currentPodHash ?? '')
-  return status.phase === 'Degraded' && (canary?.replicas ?? 0) === 0
-}
-
-interface Executor {
-  kube: MemoryKube
-  routers: TrafficRouter[]
-  sets: Map<string, SimReplicaSet>
-  namespace: string
-  name: string
-  clock: number
-  availabilityDelayMs: SimulationInput['availabilityDelayMs']
-}
-
-/** Carries out one action on the simulated world; returns false when it changed nothing. */
-async function carryOut(action: RolloutAction, x: Executor): Promise<boolean> {
-  switch (action.type) {
-    case 'createReplicaSet': {
-      const object = action.replicaSet
-      const labels = object.metadata.labels ?? {}
-      const hash = labels[POD_TEMPLATE_HASH_LABEL] ?? ''
-      const spec = object.spec as { template?: PodTemplateSpec }
-      x.sets.set(hash, {
-        name: object.metadata.name ?? '',
-        podTemplateHash: hash,
-        revision: Number(object.metadata.annotations?.[REVISION_ANNOTATION] ?? '0'),
-        replicas: 0,
-        currentReplicas: 0,
-        readyReplicas: 0,
-        availableReplicas: 0,
-        ...(spec.template ? { template: spec.template } : {}),
-        readyAt: x.clock,
-      })
-      return true
-    }
-    case 'scaleReplicaSet': {
-      const rs = namedSet(x, action.name)
-      if (!rs) return false
-      const growing = action.replicas > rs.replicas
-      rs.replicas = action.replicas
-      if (growing) rs.readyAt = x.clock + (x.availabilityDelayMs?.(rs.name, action.replicas) ?? 0)
-      else rs.availableReplicas = Math.min(rs.availableReplicas, action.replicas)
-      return true
-    }
-    case 'setScaleDownDeadline': {
-      const rs = namedSet(x, action.name)
-      if (!rs) return false
-      if (action.deadline) rs.scaleDownDeadline = action.deadline
-      else delete rs.scaleDownDeadline
-      return true
-    }
-    case 'switchService':
-      await pointService(x.kube, x.namespace, action.service, action.podTemplateHash, x.name)
-      return true
-    case 'setTraffic': {
-      let changed = false
-      for (const router of x.routers) {
-        const changes = await router.apply(action.desired)
-        if (changes.some((c) => c.result !== 'unchanged')) changed = true
-      }
-      return changed
-    }
-    case 'evictPod':
-      return false
-    case 'deleteReplicaSet': {
-      const rs = namedSet(x, action.name)
-      if (!rs) return false
-      x.sets.delete(rs.podTemplateHash)
-      return true
-    }
-  }
-}
-
-function namedSet(x: Executor, name: string): SimReplicaSet | undefined {
-  return [...x.sets.values()].find((r) => r.name === name)
-}
-
-async function pointService(kube: MemoryKube, namespace: string, service: string, hash: string, rollout: string): Promise<void> {
-  await kube.mergePatch(
-    { apiVersion: 'v1', kind: 'Service', namespace, name: service },
-    { metadata: { annotations: { [MANAGED_BY_ANNOTATION]: rollout } }, spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: hash } } },
-  )
-}
-
-async function readServices(kube: MemoryKube, rollout: Rollout): Promise<ObservedService[]> {
-  const canary = rollout.spec.strategy?.canary
-  const out: ObservedService[] = []
-  for (const name of [canary?.canaryService, canary?.stableService]) {
-    if (!name) continue
-    const service = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace: rollout.metadata.namespace ?? 'default', name })
-    if (!service) continue
-    const spec = (service.spec ?? {}) as { selector?: Record<string, string> }
-    out.push({ name, selector: spec.selector ?? {}, annotations: service.metadata.annotations ?? {} })
-  }
-  return out
+async function isAbortSettled(status: RolloutStatus, replicaSets: SimulatedReplicaSets): Promise<boolean> {
+  const canary = await replicaSets.byHash(status.currentPodHash)
+  return status.phase === 'Degraded' && (canary?.spec?.replicas ?? 0) === 0
 }
 
 /** The object as a reader wants to see it: without server bookkeeping. */

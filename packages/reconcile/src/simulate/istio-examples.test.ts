@@ -1,22 +1,22 @@
 /**
  * Runs the repository's Istio examples (examples/istio-*.yaml, the input of `sluice plan`) through
- * core's rollout simulator with this router, to promotion and to an abort, and checks what the plan
+ * the rollout simulator with the Istio router, to promotion and to an abort, and checks what the plan
  * shows: the weights of each step, the managed routes, and that the user's route and DestinationRule
  * subset are the same in every state.
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
-import { simulateRollout } from '@sluice/core'
+import { createIstioRouter, istioCapabilities } from '@sluice/istio'
 import type { KubeObject, Rollout } from '@sluice/core'
-import { createIstioRouter, istioCapabilities } from './index.ts'
-import type { HttpRoute } from './virtual-service.ts'
-import type { Subset } from './destination-rule.ts'
+import { simulateRollout } from './simulate-rollout.ts'
+type HttpRoute = { name?: string; route?: { destination: { host: string; subset?: string }; weight?: number }[]; [field: string]: unknown }
+type Subset = { name: string; labels?: Record<string, string> }
 
 type Spec<T> = KubeObject & { spec: T }
 
 function loadExample(file: string): { rollout: Rollout; objects: KubeObject[] } {
-  const text = readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8')
+  const text = readFileSync(new URL(`../../../../examples/${file}`, import.meta.url), 'utf8')
   const documents = parseAllDocuments(text).map((doc) => doc.toJS() as KubeObject)
   const rollouts = documents.filter((o) => o.kind === 'Rollout') as Rollout[]
   expect(rollouts).toHaveLength(1)
