@@ -59,7 +59,7 @@ interface Manifest {
 
 /** What each library must export at run time: a smoke test that the entry is the real one. */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
-  '@sluice/core': ['planRollout', 'validateRollout', 'isTerminal', 'TerminalError', 'AdapterError', 'createMemoryKube', 'defineTrafficRouter'],
+  '@sluice/core': ['planRollout', 'validateRollout', 'isTerminal', 'TerminalError', 'AdapterError', 'createMemoryKube', 'defineTrafficRouter', 'resolveCanary'],
   '@sluice/kube': ['createKubeApi', 'Informer', 'WorkQueue', 'LeaderElector', 'EventRecorder'],
   '@sluice/client': ['promote', 'abort', 'OperationRefused'],
   '@sluice/istio': ['istioRouter', 'createIstioRouter', 'istioCapabilities'],
@@ -68,9 +68,10 @@ const EXPECTED_EXPORTS: Record<string, string[]> = {
   '@sluice/smi': ['smiRouter', 'createSmiRouter', 'smiCapabilities'],
   '@sluice/ambassador': ['ambassadorRouter', 'createAmbassadorRouter', 'ambassadorCapabilities'],
   '@sluice/routers': ['builtinRouters', 'createRouterRegistry', 'RouterRegistry', 'ROUTER_SETTING_FLAGS'],
+  '@sluice/reconcile': ['observeRollout', 'executePlan', 'executeAction', 'simulateRollout', 'SimulationError'],
 }
 /** Packages that must take `@sluice/core` as a peer (one copy per app, docs/adr/0006). */
-const CORE_PEERS = ['@sluice/kube', '@sluice/client', '@sluice/istio', '@sluice/nginx', '@sluice/alb', '@sluice/smi', '@sluice/ambassador', '@sluice/routers']
+const CORE_PEERS = ['@sluice/kube', '@sluice/client', '@sluice/istio', '@sluice/nginx', '@sluice/alb', '@sluice/smi', '@sluice/ambassador', '@sluice/routers', '@sluice/reconcile']
 /** The peers a consumer installs, at the ranges we declare (npm picks the newest that fits). */
 const CONSUMER_PEERS = {
   '@kubernetes/client-node': '^2.0.1',
