@@ -19,7 +19,7 @@ export { isResourceNotServed, ResourceNotServedError } from './discovery.ts'
 export type { WatchEvent, WatchEnd, WatchHandle, WatchOptions } from './watch.ts'
 
 export { Informer } from './informer.ts'
-export type { InformerOptions, InformerStats, ListWatchSource, AddHandler, UpdateHandler, DeleteHandler } from './informer.ts'
+export type { InformerOptions, InformerStats, ListWatchSource, AddHandler, UpdateHandler, DeleteHandler } from './informer-options.ts'
 export { InformerCache } from './informer-cache.ts'
 export type { CacheableInformer } from './informer-cache.ts'
 export type { StoreReader, IndexFunction } from './object-store.ts'

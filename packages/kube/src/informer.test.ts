@@ -2,7 +2,7 @@ import { KubeApiError } from '@sluice/core'
 import type { KubeObject } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
 import { Informer } from './index.ts'
-import { informerRetryDelay } from './informer.ts'
+import { informerRetryDelay } from './informer-options.ts'
 import type { KindRef, ListPage, ListPageOptions, ListWatchSource, WatchEnd, WatchEvent, WatchHandle, WatchOptions } from './index.ts'
 import { createManualClock } from './testing/manual-clock.ts'
 
