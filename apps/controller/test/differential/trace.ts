@@ -162,10 +162,23 @@ export async function settle(side: Side, name: string, meshKinds: string[], befo
   for (;;) {
     state = normalise(side, name, meshKinds)
     const changed = options.expectChange === false || JSON.stringify(state) !== beforeText
-    if (changed && restPhases.has(String(state['status.phase'])) && Date.now() - side.lastEventAt >= quietMs) return state
+    if (changed && restPhases.has(String(state['status.phase'])) && Date.now() - side.lastEventAt >= quietMs && hasSeenSpec(side, name)) return state
     if (Date.now() > deadline) throw new Error(`${side.controller}: rollout ${side.env.namespace}/${name} did not rest within ${options.timeoutMs ?? 100_000} ms; last state:\n${JSON.stringify(state, null, 2)}`)
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+/**
+ * True when the controller's status answers the Rollout's current spec (`status.observedGeneration`
+ * is its `metadata.generation`, as both controllers write it). A quiet spell alone is not enough: a
+ * command that changes only the spec (`pause`) is followed by silence until the controller reacts,
+ * and a controller slower than the quiet spell (Argo under load) would be recorded before it did.
+ */
+function hasSeenSpec(side: Side, name: string): boolean {
+  const rollout = side.objects.get(`Rollout/${name}`)
+  const generation = rollout?.metadata.generation
+  if (generation === undefined) return true
+  return String((rollout?.status as { observedGeneration?: unknown } | undefined)?.observedGeneration) === String(generation)
 }
 
 export interface AllowedDifference {
