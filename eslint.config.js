@@ -52,4 +52,17 @@ export default tseslint.config(
     files: ['packages/client/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', layerRules.client] },
   },
+  // Their tests may also use the in-memory API, which lives beside the real client in @sluice/kube.
+  ...layerRules.adapters.map((name) => ({
+    files: [`packages/${name}/src/**/*.test.ts`],
+    rules: { 'no-restricted-imports': ['error', layerRules.withMemoryApi(layerRules.adapter(name))] },
+  })),
+  {
+    files: ['packages/routers/src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', layerRules.withMemoryApi(layerRules.routers)] },
+  },
+  {
+    files: ['packages/client/src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', layerRules.withMemoryApi(layerRules.client)] },
+  },
 )

@@ -122,6 +122,20 @@ const adapters = Object.keys(JSON.parse(readFileSync(path.join(repoRoot, 'packag
   .filter((name) => name.startsWith('@sluice/'))
   .map((name) => name.slice('@sluice/'.length))
 
+/** A layer's settings for its tests, which may also use the in-memory API (`@sluice/kube/memory`). */
+function withMemoryApi(settings) {
+  const [first, ...rest] = settings.patterns
+  const message = `${first.message} (Tests may also use @sluice/kube/memory.)`
+  return { paths: [{ name: '@sluice/kube', message }], patterns: [{ ...first, group: [...first.group, ...MEMORY_API_ONLY], message }, ...rest] }
+}
+
+/**
+ * Added to a group that refuses `@sluice/*`: lets `@sluice/kube/memory` through and nothing else of
+ * @sluice/kube (the groups are gitignore patterns: a child of an excluded folder cannot be let
+ * through without letting the folder through first; the bare `@sluice/kube` is refused by `paths`).
+ */
+const MEMORY_API_ONLY = ['!@sluice/kube', '@sluice/kube/*', '!@sluice/kube/memory']
+
 /** `no-restricted-imports` settings per layer. */
 export const layerRules = {
   core: {
@@ -165,19 +179,22 @@ export const layerRules = {
     ],
   },
   reconcile: {
+    paths: [{ name: '@sluice/kube', message: '@sluice/reconcile runs over the KubeApi a host gives it; of @sluice/kube it uses only the in-memory API.' }],
     patterns: [
       {
-        group: ['@sluice/*', '!@sluice/core'],
-        message: '@sluice/reconcile knows no router and no host: it runs over the KubeApi and the routers it is given (only its tests use an adapter).',
+        group: ['@sluice/*', '!@sluice/core', ...MEMORY_API_ONLY],
+        message:
+          '@sluice/reconcile knows no router and no host: it runs over the KubeApi and the routers it is given, and the in-memory API for its simulation (only its tests use an adapter).',
       },
       { group: kubeClients, message: '@sluice/reconcile works over the KubeApi a host gives it; it opens no client of its own.' },
     ],
   },
   reconcileTests: {
+    paths: [{ name: '@sluice/kube', message: "@sluice/reconcile's tests use @sluice/kube's in-memory API only." }],
     patterns: [
       {
-        group: ['@sluice/*', '!@sluice/core', '!@sluice/core/testing', ...adapters.map((name) => `!@sluice/${name}`)],
-        message: "@sluice/reconcile's tests may use @sluice/core, its testing entry and the adapters.",
+        group: ['@sluice/*', '!@sluice/core', '!@sluice/core/testing', ...MEMORY_API_ONLY, ...adapters.map((name) => `!@sluice/${name}`)],
+        message: "@sluice/reconcile's tests may use @sluice/core, its testing entry, the in-memory API and the adapters.",
       },
     ],
   },
@@ -191,4 +208,5 @@ export const layerRules = {
     ],
   },
   adapters,
+  withMemoryApi,
 }

@@ -14,7 +14,8 @@ import {
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2'
 import type { AlbTrafficRouting, KubeObject, TrafficRouter } from '@sluice/core'
-import { conformanceTarget, createMemoryKube, desiredTraffic } from '@sluice/core/testing'
+import { conformanceTarget, desiredTraffic } from '@sluice/core/testing'
+import { createMemoryKube } from '@sluice/kube/memory'
 import { createAlbRouter } from './index.ts'
 import { loadFixture } from './__fixtures__/fixtures.ts'
 import { defaultSubnets, resetMoto, startMoto } from './__fixtures__/moto.ts'

@@ -1,4 +1,4 @@
-import { createMemoryKube } from '@sluice/core'
+import { createMemoryKube } from '@sluice/kube/memory'
 import type { KubeObject, ObjectRef, Rollout } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
 import {

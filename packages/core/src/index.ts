@@ -14,8 +14,6 @@ export { jsonEqual, isJsonSubset, canonicalJson, cloneJson } from './kube/json.t
 export type { Json } from './kube/json.ts'
 export { ensureOwned } from './kube/ensure.ts'
 export type { EnsureOwnedOptions } from './kube/ensure.ts'
-export { createMemoryKube, applyMergePatch } from './kube/memory-kube.ts'
-export type { MemoryKube } from './kube/memory-kube.ts'
 
 export type * from './api/rollout.ts'
 export {

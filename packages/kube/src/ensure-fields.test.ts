@@ -1,4 +1,5 @@
-import { createMemoryKube, KubeApiError } from '@sluice/core'
+import { KubeApiError } from '@sluice/core'
+import { createMemoryKube } from './memory/index.ts'
 import type { KubeObject, ObjectRef } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
 import { ensureFields } from './index.ts'

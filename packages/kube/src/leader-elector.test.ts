@@ -1,4 +1,4 @@
-import { createMemoryKube } from '@sluice/core'
+import { createMemoryKube } from './memory/index.ts'
 import type { KubeApi, KubeObject, ObjectRef } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
 import { LeaderElector } from './index.ts'

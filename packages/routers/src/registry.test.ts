@@ -1,4 +1,5 @@
-import { createMemoryKube, isTerminal, RouterSettingsError } from '@sluice/core'
+import { isTerminal, RouterSettingsError } from '@sluice/core'
+import { createMemoryKube } from '@sluice/kube/memory'
 import type { DesiredTraffic, Rollout } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
 import { builtinRouters, createRouterRegistry, routerSettingsFromFlags } from './index.ts'

@@ -59,7 +59,7 @@ interface Manifest {
 
 /** What each library must export at run time: a smoke test that the entry is the real one. */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
-  '@sluice/core': ['planRollout', 'validateRollout', 'isTerminal', 'TerminalError', 'AdapterError', 'createMemoryKube', 'defineTrafficRouter', 'resolveCanary'],
+  '@sluice/core': ['planRollout', 'validateRollout', 'isTerminal', 'TerminalError', 'AdapterError', 'defineTrafficRouter', 'resolveCanary'],
   '@sluice/kube': ['createKubeApi', 'Informer', 'WorkQueue', 'LeaderElector', 'EventRecorder'],
   '@sluice/client': ['promote', 'abort', 'OperationRefused'],
   '@sluice/istio': ['istioRouter', 'createIstioRouter', 'istioCapabilities'],

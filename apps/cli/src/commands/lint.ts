@@ -3,7 +3,8 @@
  * Rollout API and against what its configured traffic routers can do; when the file also holds other
  * objects, checks the Services and mesh objects the Rollout references as the controller would.
  */
-import { createMemoryKube, fieldError, formatFieldError, validateRollout, validateServiceReferences } from '@sluice/core'
+import { fieldError, formatFieldError, validateRollout, validateServiceReferences } from '@sluice/core'
+import { createMemoryKube } from '@sluice/kube/memory'
 import type { FieldError } from '@sluice/core'
 import { EXIT } from '../cli-context.ts'
 import { createPalette } from '../colors.ts'

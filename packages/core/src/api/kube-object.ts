@@ -2,7 +2,7 @@
  * The smallest Kubernetes object model the engine and the adapters need. `@sluice/core` imports no
  * Kubernetes client: these types describe the JSON the API server speaks, and `KubeApi` is the
  * interface an application hands to the adapters (the controller backs it with a real client, tests
- * with `createMemoryKube()`).
+ * with `createMemoryKube()` of `@sluice/kube/memory`).
  */
 import { brandErrorClass } from './errors.ts'
 

@@ -2,7 +2,7 @@
  * The conformance suite every traffic adapter runs (unit speed, against an in-memory API):
  *
  *   describeTrafficRouter('my-router', (target) => {
- *     const kube = createMemoryKube(fixtures)
+ *     const kube = createMemoryKube(fixtures)          // @sluice/kube/memory
  *     return { kube, router: createMyRouter({ target, config }, { kube }) }
  *   })
  *
@@ -10,8 +10,7 @@
  * `web-stable`, managed routes `header-1`, `header-2`, `mirror-1`.
  */
 import { describe, expect, it } from 'vitest'
-import type { KubeObject } from '../api/kube-object.ts'
-import type { MemoryKube } from '../kube/memory-kube.ts'
+import type { KubeApi, KubeObject } from '../api/kube-object.ts'
 import { describeObject } from '../kube/owner-refs.ts'
 import { jsonEqual } from '../kube/json.ts'
 import type { DesiredTraffic, HeaderRoute, MirrorRoute, RouterTarget, TrafficRouter } from '../traffic/traffic-router.ts'
@@ -29,9 +28,22 @@ export const conformanceTarget: RouterTarget = {
   managedRoutes: ['header-1', 'header-2', 'mirror-1'],
 }
 
+/**
+ * A KubeApi the suite can look into: `createMemoryKube` of `@sluice/kube/memory` is one (core keeps
+ * the interface only; the implementation lives beside the real client).
+ */
+export interface InspectableKube extends KubeApi {
+  /** Every stored object. */
+  all(): KubeObject[]
+  /** Stores objects as they are (fixtures, bystanders). */
+  seed(...objects: KubeObject[]): void
+  /** How many writes each verb has served. */
+  readonly writes: Readonly<Record<string, number>>
+}
+
 export interface ConformanceSetup {
   router: TrafficRouter
-  kube: MemoryKube
+  kube: InspectableKube
 }
 
 /** Builds the desired traffic the suite applies: `canaryWeight` of `maxWeight` to the canary, the rest to stable. */
@@ -48,7 +60,7 @@ export function desiredTraffic(canaryWeight: number, extra: Partial<DesiredTraff
   }
 }
 
-function snapshot(kube: MemoryKube): Map<string, KubeObject> {
+function snapshot(kube: InspectableKube): Map<string, KubeObject> {
   return new Map(kube.all().map((o) => [describeObject(o), o]))
 }
 

@@ -4,7 +4,6 @@
  */
 export { describeTrafficRouter, desiredTraffic, conformanceTarget } from './describe-traffic-router.ts'
 export type { ConformanceSetup } from './describe-traffic-router.ts'
-export { createMemoryKube } from '../kube/memory-kube.ts'
-export type { MemoryKube } from '../kube/memory-kube.ts'
+export type { InspectableKube } from './describe-traffic-router.ts'
 export { createConfigMapRouter, configMapRouterCapabilities } from './config-map-router.ts'
 export type { ConfigMapRouterConfig } from './config-map-router.ts'

@@ -133,7 +133,7 @@ export interface TrafficRouter {
 
 /** Dependencies the application hands a router. */
 export interface RouterDeps {
-  /** The Kubernetes API (a real client in the controller, `createMemoryKube()` in tests and `sluice plan`). */
+  /** The Kubernetes API (a real client in the controller, `createMemoryKube()` of `@sluice/kube/memory` in tests and `sluice plan`). */
   kube: KubeApi
 }
 

@@ -11,7 +11,6 @@
 import {
   buildReplicaSet,
   cloneJson,
-  createMemoryKube,
   describeStep,
   planRollout,
   POD_TEMPLATE_HASH_LABEL,
@@ -26,7 +25,6 @@ import type {
   DesiredTraffic,
   FieldError,
   KubeObject,
-  MemoryKube,
   ObservedRollout,
   PodTemplateSpec,
   Rollout,
@@ -37,6 +35,8 @@ import type {
   RouterTarget,
   TrafficRouter,
 } from '@sluice/core'
+import { createMemoryKube } from '@sluice/kube/memory'
+import type { MemoryKube } from '@sluice/kube/memory'
 import { executeAction } from '../execute-action.ts'
 import { executePlan } from '../execute-plan.ts'
 import { observeRollout, readServices, validateRouters } from '../observe-rollout.ts'

@@ -5,7 +5,8 @@
  * in-memory API, where the controller's own executor writes them.
  */
 import { POD_TEMPLATE_HASH_LABEL } from '@sluice/core'
-import type { KubeObject, MemoryKube } from '@sluice/core'
+import type { KubeObject } from '@sluice/core'
+import type { MemoryKube } from '@sluice/kube/memory'
 
 interface ReplicaSetJson extends KubeObject {
   spec?: { replicas?: number }

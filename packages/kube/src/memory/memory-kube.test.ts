@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryKube } from './memory-kube.ts'
-import { KubeApiError } from '../api/kube-object.ts'
-import type { KubeObject } from '../api/kube-object.ts'
+import { KubeApiError } from '@sluice/core'
+import type { KubeObject } from '@sluice/core'
 
 const cm = (data: Record<string, string>, extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({
   apiVersion: 'v1',

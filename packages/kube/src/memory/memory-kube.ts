@@ -9,10 +9,8 @@
  * arrays are atomic, as for a CRD whose schema declares no list types). Applying removes the fields
  * the manager owned before and left out this time, unless another manager also owns them.
  */
-import { KubeApiError } from '../api/kube-object.ts'
-import type { ApplyOptions, KubeApi, KubeObject, ObjectRef } from '../api/kube-object.ts'
-import { cloneJson, jsonEqual } from './json.ts'
-import { describeObject } from './owner-refs.ts'
+import { cloneJson, describeObject, jsonEqual, KubeApiError } from '@sluice/core'
+import type { ApplyOptions, KubeApi, KubeObject, ObjectRef } from '@sluice/core'
 
 type Path = readonly string[]
 
