@@ -84,4 +84,3 @@ export function subtract(after: ReadonlyMap<RequestKey, number>, before: Readonl
 export const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION'])
 
 export const verbOf = (key: RequestKey) => key.split(' ')[0] ?? ''
-export const resourceOf = (key: RequestKey) => key.split(' ')[1] ?? ''

@@ -4,12 +4,15 @@
  * observe → plan → act: an application reads a Rollout, its ReplicaSets, Services and what its
  * traffic routers report into an `ObservedRollout`, calls `planRollout(observed, now)`, and carries
  * out the returned actions; the engine itself does no I/O. Adapters implement `TrafficRouter`.
+ *
+ * Every name here has a user outside core (or appears in the signature of one that does); the rest
+ * (replica math, step readers, conditions) is internal, and core's tests import it by file.
  */
 export { TerminalError, AdapterError, isTerminal } from './api/errors.ts'
 
 export type { KubeApi, KubeObject, ObjectMeta, ObjectRef, OwnerReference, ApplyOptions, WriteResult } from './api/kube-object.ts'
 export { KubeApiError, isNotFound, isConflict } from './api/kube-object.ts'
-export { controllerRefTo, isControlledBy, describeObject, refOf } from './kube/owner-refs.ts'
+export { isControlledBy, describeObject } from './kube/owner-refs.ts'
 export { jsonEqual, isJsonSubset, canonicalJson, cloneJson } from './kube/json.ts'
 export type { Json } from './kube/json.ts'
 export { ensureOwned } from './kube/ensure.ts'
@@ -25,11 +28,9 @@ export {
   DESIRED_REPLICAS_ANNOTATION,
   SCALE_DOWN_DEADLINE_ANNOTATION,
 } from './api/labels.ts'
-export { TRAFFIC_ROUTER_NAMES } from './api/rollout.ts'
 
 export type {
   TrafficRouter,
-  TrafficRouterFactory,
   TrafficRouterOptions,
   RouterDeps,
   RouterTarget,
@@ -46,21 +47,19 @@ export type {
 } from './traffic/traffic-router.ts'
 
 export { routerTargetOf } from './traffic/router-target.ts'
-export { defineTrafficRouter, resolveRouterSettings, unsupportedTraffic, RouterSettingsError } from './traffic/router-definition.ts'
+export { defineTrafficRouter, resolveRouterSettings, RouterSettingsError } from './traffic/router-definition.ts'
 export type {
   TrafficRouterDefinition,
   AnyTrafficRouterDefinition,
   RouterSetting,
   RouterSettingsSpec,
   RouterSettingsOf,
-  RouterConfigOf,
   KindRef,
 } from './traffic/router-definition.ts'
 export type { FieldError, FieldErrorKind } from './api/field-error.ts'
 export { fieldError, formatFieldError } from './api/field-error.ts'
 
 export { planRollout } from './plan/plan-rollout.ts'
-export { summarizeActions } from './plan/actions.ts'
 export { statusChanged } from './plan/status.ts'
 export type { PlanOptions } from './plan/pass.ts'
 export type { RolloutAction, RolloutEvent, RolloutPlan } from './plan/actions.ts'
@@ -69,16 +68,12 @@ export { podTemplateHash, stepsHash } from './spec/hash.ts'
 export { resolveCanary } from './spec/defaults.ts'
 export type { ResolvedCanary } from './spec/defaults.ts'
 export { parseDuration } from './spec/duration.ts'
-export { buildReplicaSet, findReplicaSetFor, runsTemplate, replicaSetName } from './plan/replica-sets.ts'
-export { currentStep, setWeightAt, canaryScaleAt, describeStep, managedRoutesAt } from './spec/steps.ts'
-export { getCondition } from './plan/conditions.ts'
+export { buildReplicaSet, runsTemplate } from './plan/replica-sets.ts'
+export { setWeightAt, canaryScaleAt, describeStep, managedRoutesAt } from './spec/steps.ts'
 
-export { splitBasicCanary, basicCanaryReplicas, trafficRoutedReplicas, podsForWeight, isCanaryProgressMet } from './replicas/canary-replicas.ts'
-export type { ReplicaSplit, ReplicaCounts, BasicCanaryInput, TrafficRoutedInput } from './replicas/canary-replicas.ts'
-export { resolveSurgeAndUnavailable, resolveIntOrPercent } from './replicas/surge.ts'
-export { abortWeight, gradualAbortWeight } from './traffic/abort-weight.ts'
+export { trafficRoutedReplicas, podsForWeight } from './replicas/canary-replicas.ts'
 
-export { validateRollout, configuredRouters, selectorMatches } from './validation/validate-rollout.ts'
+export { validateRollout, configuredRouters } from './validation/validate-rollout.ts'
 export type { ValidateOptions } from './validation/validate-rollout.ts'
 export { validateServiceReferences } from './plan/validate-references.ts'
 

@@ -1,7 +1,6 @@
 // Shared setup of the integration tests: the cluster the vitest global setup of
 // @sluice/local-cluster provides, a namespace per test, and two ways to disturb the
 // API server connection (a proxy, an etcd compaction).
-import { readFileSync } from 'node:fs'
 import { KubeConfig } from '@kubernetes/client-node'
 import { createTestNamespace, loadKubeConfig } from '@sluice/local-cluster'
 import { inject, onTestFinished } from 'vitest'
@@ -76,6 +75,3 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
   }
 }
 
-export function readFixture(name: string): string {
-  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
-}

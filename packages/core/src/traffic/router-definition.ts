@@ -49,8 +49,6 @@ export interface TrafficRouterDefinition<Config = unknown, Settings extends obje
 
 /** The settings type of a definition. */
 export type RouterSettingsOf<D> = D extends TrafficRouterDefinition<never, infer S> ? S : never
-/** The config type of a definition. */
-export type RouterConfigOf<D> = D extends TrafficRouterDefinition<infer C, never> ? C : never
 
 /** A definition as a registry holds it: config and settings erased. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry holds definitions of every config and settings type
