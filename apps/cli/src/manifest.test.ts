@@ -96,4 +96,8 @@ describe('parseFieldPath', () => {
   it('splits names and indexes', () => {
     expect(parseFieldPath('spec.strategy.canary.steps[2].setHeaderRoute.match[0]')).toEqual(['spec', 'strategy', 'canary', 'steps', 2, 'setHeaderRoute', 'match', 0])
   })
+
+  it('reads a quoted key as one name, dots and slashes included', () => {
+    expect(parseFieldPath('spec.strategy.canary.trafficRouting.plugins["example.com/mesh"].route')).toEqual(['spec', 'strategy', 'canary', 'trafficRouting', 'plugins', 'example.com/mesh', 'route'])
+  })
 })

@@ -178,10 +178,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** `spec.steps[0].setWeight` → ['spec', 'steps', 0, 'setWeight']. */
+/**
+ * `spec.steps[0].setWeight` → ['spec', 'steps', 0, 'setWeight'];
+ * `spec.strategy.canary.trafficRouting.plugins["org/name"]` → [..., 'plugins', 'org/name'].
+ */
 export function parseFieldPath(path: string): (string | number)[] {
   const keys: (string | number)[] = []
-  for (const [, name, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) keys.push(index !== undefined ? Number(index) : (name ?? ''))
+  for (const [, quoted, name, index] of path.matchAll(/\[("(?:[^"\\]|\\.)*")\]|([^.[\]]+)|\[(\d+)\]/g)) {
+    if (quoted !== undefined) keys.push(JSON.parse(quoted) as string)
+    else keys.push(index !== undefined ? Number(index) : (name ?? ''))
+  }
   return keys
 }
 

@@ -73,7 +73,8 @@ export { setWeightAt, canaryScaleAt, describeStep, managedRoutesAt } from './spe
 
 export { trafficRoutedReplicas, podsForWeight } from './replicas/canary-replicas.ts'
 
-export { validateRollout, configuredRouters } from './validation/validate-rollout.ts'
+export { validateRollout } from './validation/validate-rollout.ts'
+export { configuredRouters, isPluginName, routerConfigOf, routerConfigPath } from './spec/configured-routers.ts'
 export type { ValidateOptions } from './validation/validate-rollout.ts'
 export { validateServiceReferences } from './plan/validate-references.ts'
 

@@ -5,7 +5,7 @@
  * invalid spec and nothing else is done until something changes. Any other failure is handed back
  * for the host to retry; the status must then not be written (nothing is recorded that did not happen).
  */
-import { AdapterError, configuredRouters, fieldError, isTerminal, planRollout } from '@sluice/core'
+import { AdapterError, configuredRouters, fieldError, isTerminal, planRollout, routerConfigPath } from '@sluice/core'
 import type { FieldError, KubeObject, ObservedRollout, PlanOptions, RolloutAction, RolloutPlan, RouterChange, Rollout } from '@sluice/core'
 import { executeAction } from './execute-action.ts'
 import type { ActionResult, ExecuteDeps } from './execute-action.ts'
@@ -50,6 +50,6 @@ export async function executePlan(observed: ObservedRollout, plan: RolloutPlan, 
 /** A terminal failure as the field error it reports: at the router's block for traffic, else at `spec`. */
 export function terminalFieldError(rollout: Rollout, action: string, error: unknown): FieldError {
   const router = error instanceof AdapterError ? error.adapter : configuredRouters(rollout)[0]
-  const path = action === 'setTraffic' && router ? `spec.strategy.canary.trafficRouting.${router}` : 'spec'
+  const path = action === 'setTraffic' && router ? routerConfigPath(router) : 'spec'
   return fieldError('invalid', path, error instanceof Error ? error.message : String(error))
 }

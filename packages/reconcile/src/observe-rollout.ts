@@ -3,7 +3,7 @@
  * whatever `KubeApi` the host has (the controller's caches, `sluice lint`'s and `sluice plan`'s
  * in-memory API). The controller, `lint` and `plan` all observe through this function.
  */
-import { fieldError, isTerminal, POD_TEMPLATE_HASH_LABEL } from '@sluice/core'
+import { fieldError, isTerminal, POD_TEMPLATE_HASH_LABEL, routerConfigPath } from '@sluice/core'
 import type { DesiredTraffic, FieldError, KubeApi, KubeObject, ObservedRollout, ObservedService, ObservedWeightVerification, Rollout, RouterCapabilityMap, TrafficRouter } from '@sluice/core'
 import { observePod, observeReplicaSet, observeService } from './observe-objects.ts'
 
@@ -76,7 +76,7 @@ export async function validateRouters(routers: readonly TrafficRouter[]): Promis
       errors.push(...(await router.validate()))
     } catch (error) {
       if (!isTerminal(error)) throw error
-      errors.push(fieldError('invalid', `spec.strategy.canary.trafficRouting.${router.name}`, error instanceof Error ? error.message : String(error)))
+      errors.push(fieldError('invalid', routerConfigPath(router.name), error instanceof Error ? error.message : String(error)))
     }
   }
   return errors

@@ -9,7 +9,7 @@
  */
 import { albRouter } from '@sluice/alb'
 import { ambassadorRouter } from '@sluice/ambassador'
-import { configuredRouters, fieldError, resolveRouterSettings, routerTargetOf } from '@sluice/core'
+import { configuredRouters, fieldError, resolveRouterSettings, routerConfigOf, routerConfigPath, routerTargetOf } from '@sluice/core'
 import type {
   AnyTrafficRouterDefinition,
   FieldError,
@@ -118,12 +118,12 @@ export class RouterRegistry {
     const namespace = target.rollout.namespace
     const out: ObjectRef[] = []
     for (const name of [target.canaryService, target.stableService]) if (name) out.push({ apiVersion: 'v1', kind: 'Service', namespace, name })
-    const routing = rollout.spec?.strategy?.canary?.trafficRouting as Record<string, unknown> | undefined
     for (const name of configuredRouters(rollout)) {
       const definition = this.#definitions.get(name)
-      if (!definition || routing?.[name] === undefined) continue
+      const config = routerConfigOf(rollout, name)
+      if (!definition || config === undefined) continue
       try {
-        out.push(...definition.references(target, routing[name], this.#settings.get(name)))
+        out.push(...definition.references(target, config, this.#settings.get(name)))
       } catch {
         // A block too malformed to read names nothing; validation reports it.
       }
@@ -134,19 +134,19 @@ export class RouterRegistry {
   /**
    * Builds the routers the Rollout configures, over `kube`, in configuration order. Blocks of routers
    * this registry does not know are left out (`validateRollout` reports them); a router that refuses
-   * its block becomes an error at `trafficRouting.<name>`. `target` defaults to the Rollout's own
+   * its block becomes an error at `trafficRouting.<name>` (`trafficRouting.plugins["org/name"]`). `target` defaults to the Rollout's own
    * (`routerTargetOf`); a simulation passes the one of its copy.
    */
   create(rollout: Rollout, kube: KubeApi, target: RouterTarget = routerTargetOf(rollout)): RoutersOfRollout {
-    const routing = rollout.spec?.strategy?.canary?.trafficRouting as Record<string, unknown> | undefined
     const out: RoutersOfRollout = { routers: [], errors: [] }
     for (const name of configuredRouters(rollout)) {
       const definition = this.#definitions.get(name)
-      if (!definition || routing?.[name] === undefined) continue
+      const config = routerConfigOf(rollout, name)
+      if (!definition || config === undefined) continue
       try {
-        out.routers.push(definition.create({ target, config: routing[name], settings: this.#settings.get(name) }, { kube }))
+        out.routers.push(definition.create({ target, config, settings: this.#settings.get(name) }, { kube }))
       } catch (error) {
-        out.errors.push(fieldError('invalid', `spec.strategy.canary.trafficRouting.${name}`, error instanceof Error ? error.message : String(error)))
+        out.errors.push(fieldError('invalid', routerConfigPath(name), error instanceof Error ? error.message : String(error)))
       }
     }
     return out

@@ -1,8 +1,8 @@
-import { isTerminal, RouterSettingsError } from '@sluice/core'
+import { defineTrafficRouter, isTerminal, RouterSettingsError } from '@sluice/core'
 import { createMemoryKube } from '@sluice/kube/memory'
-import type { DesiredTraffic, Rollout } from '@sluice/core'
+import type { DesiredTraffic, Rollout, RouterCapabilities, TrafficRouter } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
-import { builtinRouters, createRouterRegistry, routerSettingsFromFlags } from './index.ts'
+import { builtinRouters, createRouterRegistry, RouterRegistry, routerSettingsFromFlags } from './index.ts'
 
 const rollout = (canary: Record<string, unknown>): Rollout =>
   ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'web', namespace: 'apps', uid: 'u1' }, spec: { strategy: { canary } } }) as Rollout
@@ -101,5 +101,42 @@ describe('the routers of a Rollout', () => {
     // What it can carry goes through to the adapter.
     await smi?.apply(desired())
     expect(await kube.list({ apiVersion: 'split.smi-spec.io/v1alpha1', kind: 'TrafficSplit', namespace: 'apps' })).toHaveLength(1)
+  })
+})
+
+describe('a plugin among the routers', () => {
+  // A made-up plugin: it records its config block, so the test sees what reached it.
+  const seen: unknown[] = []
+  const capabilities: RouterCapabilities = { headerRouting: false, mirroring: false, maxTrafficWeight: false, weightVerification: false, additionalDestinations: false }
+  const plugin = defineTrafficRouter<{ route?: string }>({
+    name: 'example/mesh',
+    settings: {},
+    capabilities: () => capabilities,
+    watches: () => [{ apiVersion: 'example.com/v1', kind: 'Route' }],
+    references: (target, config) => [{ apiVersion: 'example.com/v1', kind: 'Route', namespace: target.rollout.namespace, name: config.route ?? target.rollout.name }],
+    create: ({ config }): TrafficRouter => {
+      seen.push(config)
+      if (config.route === 'refused') throw new Error('route "refused" is not a route of this mesh')
+      return { name: 'example/mesh', capabilities, validate: async () => [], apply: async () => [], observe: async () => ({ canaryWeight: 0, headerRoutes: [], mirrorRoutes: [] }) }
+    },
+  })
+  const registry = new RouterRegistry({ ...builtinRouters, 'example/mesh': plugin })
+
+  it('gets its block from trafficRouting.plugins, untouched, next to a built-in router', () => {
+    const r = rollout({ canaryService: 'c', stableService: 's', trafficRouting: { smi: {}, plugins: { 'example/mesh': { route: 'r1', extra: [1, { deep: true }] } } } })
+    const { routers, errors } = registry.create(r, createMemoryKube([]))
+    expect(routers.map((x) => x.name)).toEqual(['smi', 'example/mesh'])
+    expect(errors).toEqual([])
+    expect(seen.at(-1)).toEqual({ route: 'r1', extra: [1, { deep: true }] })
+    expect(refs(r, registry)).toEqual(['Service apps/c', 'Service apps/s', 'TrafficSplit apps/web', 'Route apps/r1'])
+    expect(registry.watches()).toContainEqual({ apiVersion: 'example.com/v1', kind: 'Route' })
+    expect(registry.capabilities()['example/mesh']?.maxTrafficWeight).toBe(false)
+  })
+
+  it('reports a block its plugin refuses at the plugin\'s own path', () => {
+    const r = rollout({ canaryService: 'c', stableService: 's', trafficRouting: { plugins: { 'example/mesh': { route: 'refused' } } } })
+    expect(registry.create(r, createMemoryKube([])).errors).toEqual([
+      { kind: 'invalid', path: 'spec.strategy.canary.trafficRouting.plugins["example/mesh"]', message: 'route "refused" is not a route of this mesh' },
+    ])
   })
 })

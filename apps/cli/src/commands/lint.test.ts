@@ -30,6 +30,17 @@ describe('sluice lint', () => {
     expect(run.code).toBe(1)
   })
 
+  it('names a traffic router plugin this build has not loaded, at its place in the file, exit 1', async () => {
+    const canary = { canaryService: 'web-canary', stableService: 'web-stable', trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web' } } }, steps: [{ setWeight: 20 }] }
+    const run = await lint(manifest(rollout(canary), ...services))
+    expect(run.stdout.split('\n').slice(1)).toEqual([
+      '  ✗ r.yaml:26:13: spec.strategy.canary.trafficRouting.plugins["argoproj-labs/gatewayAPI"]: Unsupported value: the traffic router plugin "argoproj-labs/gatewayAPI" is not loaded (loaded plugins: none)',
+      '1 problem',
+      '',
+    ])
+    expect(run.code).toBe(1)
+  })
+
   it("checks what the configured router can do (nginx: no mirroring, one header match)", async () => {
     const canary = {
       canaryService: 'web-canary',

@@ -139,7 +139,11 @@ export interface RolloutTrafficRouting {
   appMesh?: unknown
   traefik?: unknown
   apisix?: unknown
-  plugins?: unknown
+  /**
+   * Traffic router plugins by name (`org/name`, Argo Rollouts' key format); each block is passed to
+   * its plugin untouched. A plugin must be loaded by the controller (or the CLI) to be used.
+   */
+  plugins?: Record<string, unknown>
 }
 
 export interface CanaryStrategy {

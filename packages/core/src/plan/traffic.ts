@@ -7,7 +7,7 @@ import { isCanaryProgressMet, podsForWeight } from '../replicas/canary-replicas.
 import { managedRoutesAt, setWeightAt, setWeightBefore } from '../spec/steps.ts'
 import { abortWeight } from '../traffic/abort-weight.ts'
 import type { DesiredTraffic, HeaderRoute, MirrorRoute } from '../traffic/traffic-router.ts'
-import { configuredRouters } from '../validation/validate-rollout.ts'
+import { configuredRouters } from '../spec/configured-routers.ts'
 import type { CanaryServiceFault, Pass } from './pass.ts'
 import { isAborted, isFullyAvailable, isFullyPromoted, isHoldingPreviousCanary } from './pass.ts'
 import { isAtStepReplicaCounts } from './scaling.ts'

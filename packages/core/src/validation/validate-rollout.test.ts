@@ -4,6 +4,7 @@ import { configMapRouterCapabilities } from '../testing/config-map-router.ts'
 import type { RouterCapabilities } from '../traffic/traffic-router.ts'
 import { formatFieldError } from '../api/field-error.ts'
 import { validateRollout } from './validate-rollout.ts'
+import { configuredRouters, routerConfigOf, routerConfigPath } from '../spec/configured-routers.ts'
 
 const noHeaders: RouterCapabilities = { headerRouting: false, mirroring: false, maxTrafficWeight: false, weightVerification: false, additionalDestinations: false }
 const exactOnly: RouterCapabilities = { ...noHeaders, headerRouting: { matchTypes: ['exact'] } }
@@ -54,7 +55,11 @@ describe('validateRollout', () => {
     [{ canaryService: 'c', stableService: 's', trafficRouting: { nginx: { stableIngress: 'i' }, managedRoutes: [{ name: 'h' }] }, steps: [{ setHeaderRoute: { name: 'h', match: [{ headerName: 'x', headerValue: { exact: 'y' } }, { headerName: 'z', headerValue: { exact: 'y' } }] } }] }, {}, 'spec.strategy.canary.steps[0].setHeaderRoute.match: Unsupported value: 2: the nginx traffic router supports at most 1 header match(es) per route'],
     [{ canaryService: 'c', stableService: 's', trafficRouting: { smi: {}, maxTrafficWeight: 1000 } }, {}, 'spec.strategy.canary.trafficRouting.maxTrafficWeight: Invalid value: 1000: not supported by the smi traffic router (they split traffic in percent)'],
     [{ trafficRouting: { smi: {} } }, {}, 'spec.strategy.canary.stableService: Required value: Canary service and Stable service must be set to use traffic routing with smi'],
-    [{ trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': {} } }, canaryService: 'c', stableService: 's' }, {}, 'spec.strategy.canary.trafficRouting.plugins: Unsupported value: the plugins traffic router is not supported by Sluice yet'],
+    // plugins, named as Argo Rollouts names them, must be loaded
+    [{ trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': {} } }, canaryService: 'c', stableService: 's' }, {}, 'spec.strategy.canary.trafficRouting.plugins["argoproj-labs/gatewayAPI"]: Unsupported value: the traffic router plugin "argoproj-labs/gatewayAPI" is not loaded (loaded plugins: none)'],
+    [{ trafficRouting: { plugins: { gatewayAPI: {} } }, canaryService: 'c', stableService: 's' }, {}, 'spec.strategy.canary.trafficRouting.plugins["gatewayAPI"]: Invalid value: "gatewayAPI": a traffic router plugin is named "org/name" (letters, digits, ".", "-" and "_" in each part)'],
+    [{ trafficRouting: { plugins: ['argoproj-labs/gatewayAPI'] }, canaryService: 'c', stableService: 's' }, {}, 'spec.strategy.canary.trafficRouting.plugins: Invalid value: ["argoproj-labs/gatewayAPI"]: must be an object of plugin configurations by plugin name ("org/name": {...})'],
+    [{ trafficRouting: { plugins: { 'example/mesh': {} } } }, {}, 'spec.strategy.canary.stableService: Required value: Canary service and Stable service must be set to use traffic routing with example/mesh'],
     [{ steps: [{ analysis: { templates: [] } }] }, {}, 'spec.strategy.canary.steps[0].analysis: Unsupported value: analysis steps are not supported by Sluice yet'],
     [{}, { workloadRef: { kind: 'Deployment', name: 'x' } }, 'spec.workloadRef: Unsupported value: workloadRef is not supported by Sluice yet'],
     [{ ...tr(), steps: [{ setCanaryScale: { replicas: 0 } }, { setWeight: 10 }] }, {}, 'spec.strategy.canary.steps[1].setWeight: Invalid value: 10: sends 10 of the traffic to a canary that setCanaryScale sizes to 0 pods; scale the canary up (or use setCanaryScale {matchTrafficWeight: true}) while its weight is above 0'],
@@ -84,5 +89,44 @@ describe('validateRollout', () => {
     expect(validateRollout(rollout({ canaryService: 'c', stableService: 's', trafficRouting: { ambassador: { mappings: ['m'] } } }), { routers }).map(formatFieldError)).toEqual([
       'spec.strategy.canary.trafficRouting.ambassador: Unsupported value: the ambassador traffic router is not available in this build of Sluice',
     ])
+  })
+})
+
+describe('traffic router plugins', () => {
+  const capabilities = { headerRouting: false as const, mirroring: false, maxTrafficWeight: false, weightVerification: false, additionalDestinations: false }
+  const withPlugins = (plugins: Record<string, unknown>, extra: Record<string, unknown> = {}): Rollout =>
+    ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
+        strategy: { canary: { canaryService: 'c', stableService: 's', trafficRouting: { plugins, ...extra }, steps: [{ setWeight: 20 }] } },
+      },
+    }) as Rollout
+
+  it('accepts a loaded plugin beside a built-in router, and checks steps against the plugin\'s capabilities', () => {
+    const routers = { 'example/mesh': capabilities, smi: capabilities }
+    expect(validateRollout(withPlugins({ 'example/mesh': { any: ['json'] } }, { smi: {} }), { routers }).map(formatFieldError)).toEqual([])
+    expect(configuredRouters(withPlugins({ 'example/mesh': {} }, { smi: {} }))).toEqual(['smi', 'example/mesh'])
+    const scaled = withPlugins({ 'example/mesh': {} }, { maxTrafficWeight: 1000 })
+    expect(validateRollout(scaled, { routers }).map(formatFieldError)).toEqual([
+      'spec.strategy.canary.trafficRouting.maxTrafficWeight: Invalid value: 1000: not supported by the example/mesh traffic router (they split traffic in percent)',
+    ])
+  })
+
+  it('names the plugins that are loaded when one is not', () => {
+    const routers = { 'example/mesh': capabilities, 'example/other': capabilities }
+    expect(validateRollout(withPlugins({ 'example/missing': {} }), { routers }).map(formatFieldError)).toEqual([
+      'spec.strategy.canary.trafficRouting.plugins["example/missing"]: Unsupported value: the traffic router plugin "example/missing" is not loaded (loaded plugins: example/mesh, example/other)',
+    ])
+  })
+
+  it('gives each plugin block its own path', () => {
+    expect(routerConfigPath('example/mesh')).toBe('spec.strategy.canary.trafficRouting.plugins["example/mesh"]')
+    expect(routerConfigPath('istio')).toBe('spec.strategy.canary.trafficRouting.istio')
+    expect(routerConfigOf(withPlugins({ 'example/mesh': { a: 1 } }), 'example/mesh')).toEqual({ a: 1 })
   })
 })

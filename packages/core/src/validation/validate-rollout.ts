@@ -9,6 +9,7 @@ import { canaryScaleAt, setWeightAt } from '../spec/steps.ts'
 import type { CanaryStep, IntOrPercent, Rollout, StringMatch } from '../api/rollout.ts'
 import { ROLLOUT_API_VERSION, ROLLOUT_KIND } from '../api/labels.ts'
 import { TRAFFIC_ROUTER_NAMES } from '../api/rollout.ts'
+import { configuredRouters, isPluginName, pluginBlocks, pluginConfigPath, routerConfigPath } from '../spec/configured-routers.ts'
 import type { RouterCapabilities, RouterCapabilityMap, StringMatchType } from '../traffic/traffic-router.ts'
 import { fieldError } from '../api/field-error.ts'
 import { checkShape, ROLLOUT_SHAPE } from './shape.ts'
@@ -24,12 +25,6 @@ const TR = `${CANARY}.trafficRouting`
 const NOT_SUPPORTED = 'is not supported by Sluice yet'
 const STEP_KINDS = ['setWeight', 'pause', 'setCanaryScale', 'setHeaderRoute', 'setMirrorRoute', 'analysis', 'experiment', 'plugin'] as const
 
-/** The traffic routers a Rollout configures, in reconcile order. */
-export function configuredRouters(rollout: Rollout): string[] {
-  const tr = rollout.spec?.strategy?.canary?.trafficRouting
-  if (!tr) return []
-  return TRAFFIC_ROUTER_NAMES.filter((name) => tr[name] !== undefined && tr[name] !== null)
-}
 
 export function validateRollout(rollout: Rollout, options: ValidateOptions): FieldError[] {
   const errors: FieldError[] = []
@@ -197,14 +192,15 @@ function validateCanary(rollout: Rollout, options: ValidateOptions, add: (e: Fie
 function validateTrafficRouting(rollout: Rollout, routers: string[], options: ValidateOptions, add: (e: FieldError) => void): void {
   const canary = rollout.spec.strategy?.canary ?? {}
   const tr = canary.trafficRouting ?? {}
-  for (const field of ['appMesh', 'traefik', 'apisix', 'plugins'] as const) {
+  for (const field of ['appMesh', 'traefik', 'apisix'] as const) {
     if (tr[field] !== undefined) add(fieldError('not-supported', `${TR}.${field}`, `the ${field} traffic router ${NOT_SUPPORTED}`))
   }
+  validatePlugins(rollout, options, add)
   if (routers.length === 0 && ['appMesh', 'traefik', 'apisix', 'plugins'].every((f) => tr[f as keyof typeof tr] === undefined)) {
-    add(fieldError('required', TR, `trafficRouting needs one of: ${TRAFFIC_ROUTER_NAMES.join(', ')}`))
+    add(fieldError('required', TR, `trafficRouting needs one of: ${TRAFFIC_ROUTER_NAMES.join(', ')}, or plugins`))
   }
   for (const name of routers) {
-    if (!options.routers[name]) add(fieldError('not-supported', `${TR}.${name}`, `the ${name} traffic router is not available in this build of Sluice`))
+    if (!options.routers[name] && !isPluginName(name)) add(fieldError('not-supported', `${TR}.${name}`, `the ${name} traffic router is not available in this build of Sluice`))
   }
   const needsServices = routers.filter((name) => name !== 'istio' || tr.istio?.destinationRule === undefined)
   if (needsServices.length > 0 && (!canary.canaryService || !canary.stableService)) {
@@ -226,6 +222,29 @@ function validateTrafficRouting(rollout: Rollout, routers: string[], options: Va
     else if (seen.has(route.name)) add(fieldError('invalid', `${TR}.managedRoutes[${i}].name`, 'managed route names must be unique', route.name))
     else seen.add(route.name)
   })
+}
+
+/**
+ * `trafficRouting.plugins`: an object of configuration blocks by plugin name (`org/name`, as Argo
+ * Rollouts names them), each naming a plugin this controller (or CLI) has loaded. The blocks
+ * themselves are the plugin's to check.
+ */
+function validatePlugins(rollout: Rollout, options: ValidateOptions, add: (e: FieldError) => void): void {
+  const plugins = rollout.spec.strategy?.canary?.trafficRouting?.plugins
+  if (plugins === undefined) return
+  const blocks = pluginBlocks(rollout)
+  if (!blocks) {
+    add(fieldError('invalid', `${TR}.plugins`, 'must be an object of plugin configurations by plugin name ("org/name": {...})', plugins))
+    return
+  }
+  const loaded = Object.keys(options.routers).filter(isPluginName).sort()
+  for (const name of Object.keys(blocks)) {
+    if (!isPluginName(name)) {
+      add(fieldError('invalid', pluginConfigPath(name), 'a traffic router plugin is named "org/name" (letters, digits, ".", "-" and "_" in each part)', name))
+    } else if (!options.routers[name]) {
+      add(fieldError('not-supported', routerConfigPath(name), `the traffic router plugin "${name}" is not loaded (loaded plugins: ${loaded.length > 0 ? loaded.join(', ') : 'none'})`))
+    }
+  }
 }
 
 interface StepContext {
