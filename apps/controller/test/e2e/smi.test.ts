@@ -289,4 +289,23 @@ describe('SMI and header routing', () => {
     await rolloutWhere(e, 'web', 'valid and healthy', (x) => invalidSpec(x) === undefined && x.status?.phase === 'Healthy')
     await eventually('the TrafficSplit at 0/100', async () => show(await getSplit(e, 'web')) === 'web-stable: web-canary="0" web-stable="100"')
   })
+
+  it('names a traffic router plugin it has not loaded, writes nothing, and goes on once the block is gone', async () => {
+    const e = env as Env
+    await startController(e)
+    await apply(e, services('web-stable', 'web-canary'))
+    await apply(e, rollout('{}', '      - setWeight: 20\n      - pause: {}', '        plugins: {"argoproj-labs/gatewayAPI": {httpRoute: web}}'))
+    const r = await rolloutWhere(e, 'web', 'InvalidSpec', (x) => invalidSpec(x)?.status === 'True')
+    expect(invalidSpec(r)?.message).toContain(
+      'spec.strategy.canary.trafficRouting.plugins["argoproj-labs/gatewayAPI"]: Unsupported value: the traffic router plugin "argoproj-labs/gatewayAPI" is not loaded (loaded plugins: none)',
+    )
+    expect(await getSplit(e, 'web')).toBeUndefined()
+    expect(await e.api.list({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: e.namespace })).toEqual([])
+    await eventually('an InvalidSpec Event naming the plugin', async () => (await eventsFor(e, 'web')).some((ev) => ev.reason === 'InvalidSpec' && ev.note.includes('argoproj-labs/gatewayAPI')))
+
+    // The SMI router alone is fine: the Rollout is valid and reaches its steady state.
+    await e.api.mergePatch(rolloutRef(e, 'web'), { spec: { strategy: { canary: { trafficRouting: { plugins: null } } } } })
+    await rolloutWhere(e, 'web', 'valid and healthy', (x) => invalidSpec(x) === undefined && x.status?.phase === 'Healthy')
+    await eventually('the TrafficSplit at 0/100', async () => show(await getSplit(e, 'web')) === 'web-stable: web-canary="0" web-stable="100"')
+  })
 })
