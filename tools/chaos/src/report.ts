@@ -168,7 +168,7 @@ export function renderMarkdown(r: SoakReport): string {
     row('controller (re)started → first reconcile', rec.restartToReconcile),
     row('API server ready again → first controller write', rec.apiServerToWrite),
     row('etcd back (API server ready) → first controller write', rec.etcdToWrite),
-    row('leader SIGKILLed → the other replica leads', rec.leaderTakeover),
+    row('leader SIGKILLed → a replica leads again', rec.leaderTakeover),
     '',
     '## Faults injected',
     '',
