@@ -238,6 +238,23 @@ describe('checkTimeline', () => {
     expect(invariants(s)).toEqual(['stable-under-capacity'])
   })
 
+  it("stable-under-capacity: a lost stable pod is the controller's to repair only up to the replica count, not the pod's start-up", () => {
+    // Out of band: the stable scaled 4 → 3 and one pod gone, with all the traffic on the stable.
+    const lose = (restore: boolean) => {
+      const s = new Script().healthy()
+      const rv = s.write({ type: 'MODIFIED', kind: 'ReplicaSet', name: 'web-v1', view: { hash: 'v1', owner: 'web', replicas: 3, readyReplicas: 4, availableReplicas: 4 } })
+      s.mark({ type: 'edit', kind: 'ReplicaSet', name: 'web-v1', rv, what: 'replicas 4 → 3' })
+      s.write({ type: 'DELETED', kind: 'Pod', name: 'web-v1-3', view: { labels: { app: 'web', 'rollouts-pod-template-hash': 'v1' }, ready: true, deleting: true } })
+      // The controller asks for 4 again at once (or never); the new pod is Ready only 5 s later.
+      if (restore) s.write({ type: 'MODIFIED', kind: 'ReplicaSet', name: 'web-v1', view: { hash: 'v1', owner: 'web', replicas: 4, readyReplicas: 3, availableReplicas: 3 } })
+      s.wait(5000)
+      s.write({ type: 'ADDED', kind: 'Pod', name: 'web-v1-4', view: { labels: { app: 'web', 'rollouts-pod-template-hash': 'v1' }, ready: true, deleting: false } })
+      return s
+    }
+    expect(invariants(lose(true))).toEqual([])
+    expect(invariants(lose(false))).toEqual(['stable-under-capacity'])
+  })
+
   it('step-skipped: the index jumps over a step', () => {
     const s = new Script().healthy().begin(1)
     s.weight(25)
