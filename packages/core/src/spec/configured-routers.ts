@@ -1,6 +1,6 @@
 /**
  * The traffic routers a Rollout configures: the built-in ones by their `trafficRouting` key
- * (`istio`, ...) and the plugins under `trafficRouting.plugins`, by Argo Rollouts' `org/name` key
+ * (TRAFFIC_ROUTER_NAMES) and the plugins under `trafficRouting.plugins`, by Argo Rollouts' `org/name` key
  * (`argoproj-labs/gatewayAPI`), each with its configuration block and the field path of that block.
  */
 import type { Rollout } from '../api/rollout.ts'
@@ -38,7 +38,7 @@ export function routerConfigOf(rollout: Rollout, name: string): unknown {
   return (rollout.spec?.strategy?.canary?.trafficRouting as Record<string, unknown> | undefined)?.[name]
 }
 
-/** The field path of that block: `spec.strategy.canary.trafficRouting.istio`, `...trafficRouting.plugins["org/name"]`. */
+/** The field path of that block: `spec.strategy.canary.trafficRouting.<name>`, `...trafficRouting.plugins["org/name"]`. */
 export function routerConfigPath(name: string): string {
   return name.includes('/') ? pluginConfigPath(name) : `${TR}.${name}`
 }
