@@ -107,7 +107,15 @@ describe.concurrent('adopting what Argo Rollouts left', () => {
       for (const state of STATES) await apply(env, bundleFor(example, name(state), ns.name))
       for (const state of STATES) await rolloutWhere(env, name(state), 'Healthy under Argo Rollouts', (r) => r.status?.phase === 'Healthy', 180_000)
       const image = (r: Rollout) => String(r.spec.template?.spec?.containers?.[0]?.image)
-      for (const state of STATES) await argoCli(env, ['set', 'image', name(state), `*=${image(await getRollout(env, name(state)))}-next`])
+      const hashes = new Map<Left, string | undefined>()
+      for (const state of STATES) {
+        const r = await getRollout(env, name(state))
+        hashes.set(state, r.status?.currentPodHash)
+        await argoCli(env, ['set', 'image', name(state), `*=${image(r)}-next`])
+      }
+      // Promoted only once Argo has taken the new template: a `promote --full` before that is lost, and
+      // the update then stops at its indefinite pause.
+      await rolloutWhere(env, name('healthy'), 'new template taken by Argo Rollouts', (r) => r.status?.currentPodHash !== undefined && r.status.currentPodHash !== hashes.get('healthy'), 180_000)
       await argoCli(env, ['promote', name('healthy'), '--full'])
       // At an indefinite pause (a timed one would end by itself while the controllers change over).
       const atIndefinitePause = (r: Rollout) => {
@@ -117,7 +125,15 @@ describe.concurrent('adopting what Argo Rollouts left', () => {
       for (const state of ['paused', 'aborted'] as const) await rolloutWhere(env, name(state), 'at an indefinite pause', atIndefinitePause, 180_000)
       await argoCli(env, ['abort', name('aborted')])
       await rolloutWhere(env, name('aborted'), 'aborted', (r) => r.status?.abort === true && r.status.phase === 'Degraded', 180_000)
-      await rolloutWhere(env, name('healthy'), 'Healthy on the new template', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === r.status.currentPodHash && r.status.currentPodHash !== undefined, 180_000)
+      const promoted = await rolloutWhere(env, name('healthy'), 'Healthy on the new template', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === r.status.currentPodHash && r.status.currentPodHash !== undefined, 180_000)
+      // Argo may write that status before it switches the stable Service: stop it only once it has.
+      const stableService = promoted.spec.strategy?.canary?.stableService
+      if (stableService) {
+        await eventually('Argo Rollouts switched the stable Service to the new template', async () => {
+          const service = await env.api.get<KubeObject>({ apiVersion: 'v1', kind: 'Service', namespace: env.namespace, name: stableService })
+          return (service?.spec as { selector?: Record<string, string> } | undefined)?.selector?.['rollouts-pod-template-hash'] === promoted.status?.stableRS
+        })
+      }
       await argo.stop()
 
       const read = async () => ({
