@@ -113,11 +113,8 @@ export class ClusterState {
     for (const pod of this.pods.values()) {
       if (pod.ready && !pod.deleting && selector.every(([k, v]) => pod.labels[k] === v)) ready++
     }
-    const hash = service.selector[POD_TEMPLATE_HASH]
-    if (hash === undefined) return ready
-    let replicas = 0
-    for (const rs of this.replicaSets.values()) if (rs.owner === rolloutName && rs.hash === hash) replicas += rs.replicas
-    return Math.min(ready, replicas)
+    if (service.selector[POD_TEMPLATE_HASH] === undefined) return ready
+    return Math.min(ready, this.requestedReplicas(rolloutName, serviceName))
   }
 
   /** The spec.replicas of the rollout's ReplicaSets of the hash a Service selects (what the controller has asked for). */
