@@ -3,7 +3,7 @@
  * whatever `KubeApi` the host has (the controller's caches, `sluice lint`'s and `sluice plan`'s
  * in-memory API). The controller, `lint` and `plan` all observe through this function.
  */
-import { fieldError, isTerminal, POD_TEMPLATE_HASH_LABEL, routerConfigPath } from '@sluice/core'
+import { fieldError, isTerminal, POD_TEMPLATE_HASH_LABEL, resolveCanary, routerConfigPath } from '@sluice/core'
 import type { DesiredTraffic, FieldError, KubeApi, KubeObject, ObservedRollout, ObservedService, ObservedWeightVerification, Rollout, RouterCapabilityMap, TrafficRouter } from '@sluice/core'
 import { observePod, observeReplicaSet, observeService } from './observe-objects.ts'
 
@@ -91,7 +91,7 @@ async function verifyRecordedWeights(rollout: Rollout, routers: readonly Traffic
     canary: { ...weights.canary },
     stable: { ...weights.stable },
     additional: [],
-    maxWeight: rollout.spec.strategy?.canary?.trafficRouting?.maxTrafficWeight ?? 100,
+    maxWeight: resolveCanary(rollout).maxWeight,
     headerRoutes: [],
     mirrorRoutes: [],
   }
